@@ -1,0 +1,210 @@
+import type { Config } from './config/load-config.js';
+import { createIimmpactClient, createTokenBucket, type IimmpactClient, type NetworkStatusSource } from './iimmpact/index.js';
+import { createConsoleNotifier } from './notify/console-notifier.js';
+import type { Notifier } from './notify/notifier.js';
+import { OutboxWorker } from './notify/outbox-worker.js';
+import { CheckRecorder } from './poller/check-recorder.js';
+import { ProductRegistry } from './poller/product-registry.js';
+import { type CycleSummary, runCycle } from './poller/run-cycle.js';
+import { Scheduler } from './poller/scheduler.js';
+import { type Clock, systemClock, toEpochSeconds } from './shared/clock.js';
+import { describeError } from './shared/errors.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createScrubber } from './shared/secret-scrubber.js';
+import { migrateToLatest, openDatabase, type StoreDatabase } from './store/database.js';
+import type { Destination } from './store/outbox-repository.js';
+
+/** How often `products: all` re-reads the product list. */
+const PRODUCT_LIST_REFRESH_MS = 3_600_000;
+
+export interface AppOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Replaces the IIMMPACT client (tests, benchmarks). */
+  source?: NetworkStatusSource;
+  /** Replaces the configured notifiers. */
+  notifiers?: readonly Notifier[];
+}
+
+/** Facts about the last cycle, for `/readyz`, metrics and `netwatch status`. */
+export interface CycleRecord {
+  id: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+  summary: CycleSummary;
+}
+
+/**
+ * The daemon's wiring. Builds every component from a frozen config and tears
+ * them down in reverse order. Nothing happens at construction: `start` opens
+ * the database, migrates, polls once at once and then on the schedule.
+ */
+export class App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  store!: StoreDatabase;
+  registry!: ProductRegistry;
+  recorder!: CheckRecorder;
+  outbox!: OutboxWorker;
+  lastCycle: CycleRecord | null = null;
+  private scheduler: Scheduler | null = null;
+  private client: IimmpactClient | null = null;
+  private source!: NetworkStatusSource;
+  private cycleCounter = 0;
+  private productsRefreshedAtMs = 0;
+  private stopping = false;
+
+  constructor(
+    config: Config,
+    private readonly options: AppOptions = {},
+  ) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.logger =
+      options.logger ??
+      createLogger({
+        level: config.log.level,
+        scrub: createScrubber([
+          config.api.apiKey,
+          config.api.hmacSecret,
+          config.alerting.slack?.webhookUrl,
+          config.alerting.email?.smtpUrl,
+          config.http.token,
+          ...config.alerting.routes.map((route) => route.slack?.webhookUrl),
+        ]),
+      });
+  }
+
+  /** Opens the DB, migrates, restores state and starts the worker. Throws NetwatchError if the DB is unusable. */
+  async open(): Promise<void> {
+    this.store = openDatabase(this.config.database);
+    const applied = await migrateToLatest(this.store.db);
+    if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
+    this.source = this.options.source ?? this.createClient();
+    this.registry = new ProductRegistry(this.store.db);
+    this.outbox = new OutboxWorker({
+      db: this.store.db,
+      notifiers: this.options.notifiers ?? [createConsoleNotifier(this.logger, () => toEpochSeconds(this.clock.now()))],
+      destinations: this.destinations(),
+      logger: this.logger.child({ component: 'outbox' }),
+      clock: this.clock,
+      groupWaitMs: this.config.alerting.groupWait,
+      retryForMs: this.config.alerting.retryFor,
+      productCount: () => this.registry.size,
+    });
+    this.recorder = new CheckRecorder({
+      db: this.store.db,
+      logger: this.logger.child({ component: 'recorder' }),
+      // Commit before waking the worker, so a crash can't lose the alert.
+      onAlertsCommitted: () => this.outbox.wake(),
+    });
+    this.outbox.start();
+  }
+
+  /** `open`, the first poll right away, then the schedule. */
+  async start(): Promise<void> {
+    await this.open();
+    for (const warning of this.config.warnings) this.logger.warn(warning);
+    this.scheduler = new Scheduler({
+      expression: this.config.schedule,
+      logger: this.logger,
+      run: async (signal) => {
+        await this.pollCycle(signal);
+      },
+    });
+    this.scheduler.start(true);
+    this.logger.info(
+      { schedule: this.config.schedule, database: this.config.database, requestRate: this.config.requestRate },
+      'netwatch started',
+    );
+  }
+
+  /**
+   * Runs one cycle over `codes` (default: the configured products), records it
+   * and alerts exactly like the daemon. Used by the scheduler and `netwatch check`.
+   */
+  async pollCycle(signal?: AbortSignal, codes?: readonly string[]): Promise<CycleRecord> {
+    const startedAtMs = this.clock.now();
+    const id = ++this.cycleCounter;
+    await this.refreshProducts(codes, signal);
+    const log = this.logger.child({ cycle: id });
+    const summary = await runCycle(this.registry.list(), {
+      source: this.source,
+      recorder: this.recorder,
+      confirmAfter: this.config.alerting.confirmAfter,
+      deadlineMs: startedAtMs + this.config.scheduleIntervalSeconds * 800,
+      ...(signal ? { signal } : {}),
+      onObservation: (product, observation, events) => {
+        if (observation.status === 'Unknown') {
+          log.warn({ product: product.code, errorKind: observation.errorKind, httpStatus: observation.httpStatus, err: observation.error }, 'check failed; recorded as Unknown');
+        }
+        for (const event of events) {
+          if (event.type !== 'baseline_healthy') log.info({ product: product.code, transition: event.type, startedAt: 'startedAt' in event ? event.startedAt : event.outageStartedAt }, 'confirmed transition');
+        }
+      },
+    });
+    const finishedAtMs = this.clock.now();
+    const record: CycleRecord = { id, startedAtMs, finishedAtMs, summary };
+    this.lastCycle = record;
+    const fields = { durationMs: finishedAtMs - startedAtMs, ...summary };
+    if (summary.allFailed) log.error(fields, 'every request in the cycle failed: IIMMPACT unreachable or rejecting us');
+    else log.info(fields, 'cycle finished');
+    return record;
+  }
+
+  /** Stops in reverse order of start: schedule (waiting for the cycle), writes, delivery, DB. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.scheduler?.stop(5000);
+    await this.recorder?.close();
+    await this.outbox?.stop();
+    this.client?.close();
+    await this.store?.close();
+    this.logger.info('netwatch stopped');
+  }
+
+  private async refreshProducts(codes: readonly string[] | undefined, signal?: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    if (codes) {
+      await this.registry.setCodes(codes, toEpochSeconds(now));
+      return;
+    }
+    const configured = this.config.products;
+    if (configured !== 'all') {
+      if (this.registry.size === 0) await this.registry.setCodes(configured, toEpochSeconds(now));
+      return;
+    }
+    if (this.registry.size > 0 && now - this.productsRefreshedAtMs < PRODUCT_LIST_REFRESH_MS) return;
+    try {
+      const listing = await this.source.listProducts(signal ? { signal } : {});
+      const active = listing.filter((product) => product.active).map((product) => product.code);
+      await this.registry.setCodes(active, toEpochSeconds(now));
+      this.productsRefreshedAtMs = now;
+      this.logger.info({ products: active.length }, 'product list refreshed');
+    } catch (error) {
+      // Keep polling the last known list; retry the listing on the next cycle.
+      this.logger.error({ err: describeError(error) }, 'product list refresh failed; keeping the previous list');
+    }
+  }
+
+  private createClient(): NetworkStatusSource {
+    const limiter = createTokenBucket({ ratePerSecond: this.config.requestRate });
+    this.client = createIimmpactClient({
+      baseUrl: this.config.api.baseUrl,
+      apiKey: this.config.api.apiKey,
+      hmacSecret: this.config.api.hmacSecret,
+      timeoutMs: this.config.api.timeoutMs,
+      concurrency: this.config.api.concurrency,
+      limiter,
+      retry: { maxAttempts: this.config.api.retries + 1, baseDelayMs: 250, maxDelayMs: 5000 },
+      clock: this.clock,
+    });
+    return this.client;
+  }
+
+  private destinations(): Destination[] {
+    return [{ channel: 'console', destination: 'default' }];
+  }
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { App } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
+import { parseDuration } from '../shared/duration.js';
+import { packageRoot } from '../shared/package-root.js';
+import { startSimulator } from '../simulator/simulator-server.js';
+import { EXIT } from './exit-codes.js';
+import { runDaemon } from './commands.js';
+
+/**
+ * `npm run demo`: starts the built-in IIMMPACT simulator (the same fake the
+ * tests use) with scripted outages, then runs the real daemon against it
+ * through the normal config path (`config/demo.yaml`). No credentials needed:
+ * a throwaway key and secret are generated for this run.
+ */
+export async function runDemo(options: { for?: string; database: string }): Promise<number> {
+  const stopAfterMs = options.for === undefined ? null : parseDuration(options.for);
+  if (options.for !== undefined && (stopAfterMs === null || stopAfterMs <= 0)) {
+    process.stderr.write(`netwatch: --for: expected a duration like 90s or 5m, got "${options.for}"\n`);
+    return EXIT.config;
+  }
+  const apiKey = `iimm_demo_${randomBytes(8).toString('hex')}`;
+  const hmacSecret = randomBytes(24).toString('base64');
+  const simulator = await startSimulator({ apiKey, hmacSecret, scenario: 'demo' });
+  try {
+    const env = {
+      ...process.env,
+      NETWATCH_DEMO_API_URL: simulator.url,
+      NETWATCH_DEMO_API_KEY: apiKey,
+      NETWATCH_DEMO_HMAC_SECRET: hmacSecret,
+      NETWATCH_DEMO_DATABASE: options.database,
+    };
+    const config = loadConfig(join(packageRoot(), 'config', 'demo.yaml'), { env, requireCredentials: true });
+    const app = new App(config);
+    app.logger.info(
+      { simulator: simulator.url, database: options.database },
+      'demo: simulator started; ASTRO goes into Interruption about 20 s in and recovers about a minute later. Ctrl-C to stop.',
+    );
+    if (stopAfterMs !== null) {
+      setTimeout(() => process.kill(process.pid, 'SIGTERM'), stopAfterMs).unref();
+    }
+    return await runDaemon(app);
+  } finally {
+    await simulator.close();
+  }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { App } from '../app.js';
+import { runCheck, runConfigValidate, runDaemon, runMigrate, runStatus, loadCliConfig, reportFailure, type GlobalOptions } from './commands.js';
+import { runDemo } from './demo.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+
+/** The CLI is the only place that calls process.exit. */
+async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command()
+    .name('netwatch')
+    .description("Watches IIMMPACT's network status for bill-payment products, records history in SQLite and alerts on confirmed changes.")
+    .option('-c, --config <file>', 'config file (default: $NETWATCH_CONFIG, else config/netwatch.yaml)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .showHelpAfterError('(run netwatch --help for usage)');
+
+  let exitCode = 0;
+  const global = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command('run')
+    .description('run the daemon: poll on the schedule, record, alert, serve HTTP')
+    .action(async () => {
+      exitCode = await runDaemon(new App(loadCliConfig(global(), true)));
+    });
+
+  program
+    .command('check')
+    .description('poll once, record and alert like the daemon, and print a table')
+    .option('-p, --product <code...>', 'only these product codes')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { product?: string[]; json?: boolean }) => {
+      exitCode = await runCheck(new App(loadCliConfig(global(), true)), options.product, options.json ?? false);
+    });
+
+  program
+    .command('status')
+    .description("print each product's confirmed state, since when, last check and last error (reads the database only)")
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await runStatus(loadCliConfig(global(), false), options.json ?? false);
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations (the daemon also does this at start)')
+    .action(async () => {
+      exitCode = await runMigrate(loadCliConfig(global(), false));
+    });
+
+  program
+    .command('config')
+    .description('configuration commands')
+    .command('validate')
+    .description('check the config file and print the effective settings; exit 2 with one line per problem')
+    .action(() => {
+      exitCode = runConfigValidate(global());
+    });
+
+  program
+    .command('demo')
+    .description('run the real daemon against the built-in IIMMPACT simulator with scripted outages (no credentials needed)')
+    .option('--for <duration>', 'stop by itself after this long, e.g. 90s (default: until Ctrl-C)')
+    .option('--database <file>', 'database file for the demo', './data/demo.db')
+    .action(async (options: { for?: string; database: string }) => {
+      exitCode = await runDemo(options);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    return reportFailure(error);
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+    // Let pino flush, then leave even if a stray handle stays open.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (error: unknown) => {
+    process.exitCode = reportFailure(error);
+  },
+);

@@ -1,0 +1,587 @@
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ApiErrorKind, Observation } from '../domain/observation.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock, toEpochSeconds } from '../shared/clock.js';
+import type { ErrorCode } from '../shared/errors.js';
+import { describeError, NetwatchError } from '../shared/errors.js';
+import type { NetworkStatusParts } from './parse-network-status.js';
+import { describeHttpFailure, errorWithExcerpt, parseNetworkStatus, redactSecrets, singleLine } from './parse-network-status.js';
+import { createNonce, decodeHmacSecret, signRequest } from './sign-request.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/** What IIMMPACT product codes look like; anything else is refused before a request is made. */
+export const PRODUCT_CODE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+export const NETWORK_STATUS_PATH = '/v2/networkstatus';
+export const PRODUCT_LIST_PATH = '/v2/product-list';
+
+/**
+ * @throws NetwatchError `config_invalid` unless `code` is a string matching
+ *   PRODUCT_CODE_PATTERN. The message quotes (a cut-down copy of) the value.
+ */
+export function assertProductCode(code: unknown): asserts code is string {
+  if (typeof code !== 'string' || !PRODUCT_CODE_PATTERN.test(code)) {
+    throw new NetwatchError('config_invalid', invalidCodeMessage(code));
+  }
+}
+
+function invalidCodeMessage(code: unknown): string {
+  const shown = typeof code === 'string' ? JSON.stringify(singleLine(code).slice(0, 40)) : typeof code;
+  return `invalid product code ${shown}: it must match ${PRODUCT_CODE_PATTERN.source}`;
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first; default 3. 1 disables retries. */
+  maxAttempts?: number;
+  /** First backoff in ms, doubled per retry, with jitter; default 250. */
+  baseDelayMs?: number;
+  /** Cap on the exponential backoff in ms; default 5000. Retry-After may ask for longer. */
+  maxDelayMs?: number;
+  /** A Retry-After longer than this (ms) is not waited for: the call gives up instead. Default 60000. */
+  maxRetryAfterMs?: number;
+}
+
+export interface RequestInfo {
+  /** Null for the product list. */
+  productCode: string | null;
+  /** API path without base-URL prefix or query, e.g. `/v2/networkstatus` (a low-cardinality metrics label). */
+  path: string;
+  /** 1 for the first try. */
+  attempt: number;
+  /** `clock.now()` when the request was sent, after the limiter and concurrency wait. */
+  startedAtMs: number;
+}
+
+export interface ResponseInfo {
+  path: string;
+  /** Null when no response headers arrived. */
+  httpStatus: number | null;
+  /** This attempt only, in ms. */
+  latencyMs: number;
+  errorKind: ApiErrorKind | null;
+}
+
+export interface IimmpactClientOptions {
+  /** e.g. `https://api.iimmpact.com`; may carry a path prefix (`http://127.0.0.1:8080/mock`). http: or https: only. */
+  baseUrl: string;
+  apiKey: string;
+  /** Base64, as issued; decoded once here. */
+  hmacSecret: string;
+  /** Per attempt, covering connect, headers and the whole body. */
+  timeoutMs: number;
+  /** Maximum requests in flight; also the keep-alive agent's maxSockets. */
+  concurrency: number;
+  /** Shared limiter; every attempt (retries and product-list calls included) takes one token. */
+  limiter: TokenBucket;
+  retry?: RetryOptions;
+  /** Network-status body cap in bytes; default 256 KiB. Beyond it: errorKind `too_large`. */
+  maxBodyBytes?: number;
+  /** Product-list body cap in bytes; default 16 MiB (a catalogue of thousands of products is legitimately large). */
+  maxListBodyBytes?: number;
+  /** Epoch-ms clock for X-Timestamp, checkedAt, Retry-After dates and deadlines. */
+  clock?: Clock;
+  /** Called just before each attempt is sent. Must not throw (exceptions are swallowed). */
+  onRequest?: (info: RequestInfo) => void;
+  /** Called after each attempt ends, success or not (not on abort). Must not throw (exceptions are swallowed). */
+  onResponse?: (info: ResponseInfo) => void;
+}
+
+export interface FetchOptions {
+  /** Aborting rejects the pending call with NetwatchError `aborted`. */
+  signal?: AbortSignal;
+  /** Epoch ms (on the client's clock) after which no retry is started; a retry whose backoff would end later is skipped. */
+  deadlineMs?: number;
+}
+
+export interface ProductListing {
+  code: string;
+  name: string;
+  /** `status` was `Active` (case-insensitive); inactive products are not offered to users. */
+  active: boolean;
+}
+
+type Exchange =
+  | { kind: 'response'; httpStatus: number; body: string; truncated: boolean; retryAfter: string | undefined }
+  | { kind: 'failed'; errorKind: 'timeout' | 'network'; error: string; httpStatus: number | null };
+
+interface Outcome<T> {
+  value: T;
+  errorKind: ApiErrorKind | null;
+  error: string | null;
+  httpStatus: number | null;
+  retryAfter: string | undefined;
+}
+
+/** Transient failures worth another try; everything else would fail the same way again. */
+const RETRYABLE_KINDS: ReadonlySet<ApiErrorKind | null> = new Set<ApiErrorKind | null>(['timeout', 'network', 'http_5xx', 'rate_limited']);
+
+const ERROR_CODE_FOR_KIND: Record<ApiErrorKind, ErrorCode> = {
+  timeout: 'api_timeout',
+  network: 'api_network',
+  http_5xx: 'api_http',
+  http_4xx: 'api_http',
+  auth: 'api_auth',
+  clock_skew: 'api_auth',
+  forbidden: 'api_forbidden',
+  rate_limited: 'api_rate_limited',
+  bad_json: 'api_bad_response',
+  bad_shape: 'api_bad_response',
+  unknown_status: 'api_bad_response',
+  product_mismatch: 'api_bad_response',
+  too_large: 'api_bad_response',
+};
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+const DEFAULT_MAX_LIST_BODY_BYTES = 16 * 1024 * 1024;
+// Below Node's default server keep-alive (5 s), so we drop an idle socket
+// before the server does instead of racing its FIN with our next request.
+const FREE_SOCKET_TIMEOUT_MS = 4000;
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new NetwatchError('config_invalid', `${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new NetwatchError('config_invalid', `${name} must be a finite number >= 0, got ${value}`);
+  return value;
+}
+
+/**
+ * Builds the IIMMPACT client: signed GETs over a keep-alive agent, rate-limited
+ * by the shared limiter, at most `concurrency` in flight, with retries.
+ *
+ * @throws NetwatchError `config_invalid` / `credentials_missing` for bad options
+ *   (never echoing the key or secret). Opens no connection until the first call.
+ */
+export function createIimmpactClient(options: IimmpactClientOptions) {
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch (cause) {
+    throw new NetwatchError('config_invalid', `baseUrl is not a valid URL: ${JSON.stringify(options.baseUrl)}`, { cause });
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new NetwatchError('config_invalid', `baseUrl must be http: or https:, got ${base.protocol}`);
+  }
+  if (base.username !== '' || base.password !== '') {
+    throw new NetwatchError('config_invalid', 'baseUrl must not contain credentials');
+  }
+  if (options.apiKey.trim() === '') throw new NetwatchError('credentials_missing', 'the IIMMPACT API key is empty');
+  // Node would throw on an invalid header value at request time; failing here is clearer.
+  if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
+    throw new NetwatchError('config_invalid', 'the IIMMPACT API key contains whitespace or non-ASCII characters');
+  }
+  const apiKey = options.apiKey;
+  const key = decodeHmacSecret(options.hmacSecret);
+  const secrets = [apiKey, options.hmacSecret, options.hmacSecret.trim()];
+  const timeoutMs = positiveInteger(options.timeoutMs, 'timeoutMs');
+  const concurrency = positiveInteger(options.concurrency, 'concurrency');
+  const maxAttempts = positiveInteger(options.retry?.maxAttempts ?? 3, 'retry.maxAttempts');
+  const baseDelayMs = nonNegative(options.retry?.baseDelayMs ?? 250, 'retry.baseDelayMs');
+  const maxDelayMs = nonNegative(options.retry?.maxDelayMs ?? 5000, 'retry.maxDelayMs');
+  const maxRetryAfterMs = nonNegative(options.retry?.maxRetryAfterMs ?? 60_000, 'retry.maxRetryAfterMs');
+  const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes');
+  const maxListBodyBytes = positiveInteger(options.maxListBodyBytes ?? DEFAULT_MAX_LIST_BODY_BYTES, 'maxListBodyBytes');
+  const clock = options.clock ?? systemClock;
+  const limiter = options.limiter;
+  const { onRequest, onResponse } = options;
+
+  const isHttps = base.protocol === 'https:';
+  const agentOptions = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency, timeout: FREE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' as const };
+  const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const send: (opts: RequestOptions) => ClientRequest = isHttps ? httpsRequest : httpRequest;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const requestBase: RequestOptions = {
+    protocol: base.protocol,
+    // URL keeps IPv6 literals bracketed; the request API wants them bare.
+    hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: base.port === '' ? undefined : Number(base.port),
+    method: 'GET',
+    agent,
+  };
+  const slots = createSemaphore(concurrency);
+  let closed = false;
+
+  function safeCall<T>(hook: ((info: T) => void) | undefined, info: T): void {
+    if (hook === undefined) return;
+    try {
+      hook(info);
+    } catch {
+      // A metrics/logging hook must never turn a check into an exception.
+    }
+  }
+
+  /** One signed HTTP exchange. Resolves for every outcome except abort (rejects NetwatchError `aborted`). */
+  function exchange(apiPath: string, query: string, maxBytes: number, signal: AbortSignal | undefined): Promise<Exchange> {
+    return new Promise<Exchange>((resolve, reject) => {
+      const headers = signRequest({
+        apiKey,
+        hmacSecret: key,
+        method: 'GET',
+        query,
+        timestamp: toEpochSeconds(clock.now()),
+        nonce: createNonce(),
+      });
+      let settled = false;
+      let response: IncomingMessage | undefined;
+      const chunks: Buffer[] = [];
+      let received = 0;
+
+      let req: ClientRequest;
+      try {
+        req = send({
+          ...requestBase,
+          path: query === '' ? `${prefix}${apiPath}` : `${prefix}${apiPath}?${query}`,
+          headers: { ...headers, Accept: 'application/json', 'User-Agent': 'netwatch' },
+        });
+      } catch (err) {
+        // Node validates options synchronously (e.g. after `close()` on some versions);
+        // callers rely on exchanges never throwing.
+        resolve({ kind: 'failed', errorKind: 'network', error: errorWithExcerpt('request failed', describeError(err), secrets), httpStatus: null });
+        return;
+      }
+
+      const cleanup = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const finish = (result: Exchange): void => {
+        if (settled) return;
+        cleanup();
+        resolve(result);
+      };
+      const failNetwork = (detail: string): void => {
+        finish({
+          kind: 'failed',
+          errorKind: 'network',
+          error: errorWithExcerpt('network error', detail, secrets),
+          httpStatus: response?.statusCode ?? null,
+        });
+      };
+      const onAbort = (): void => {
+        if (settled) return;
+        cleanup();
+        req.destroy();
+        reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal?.reason }));
+      };
+      const timer = setTimeout(() => {
+        const phase = response === undefined ? 'waiting for response headers' : 'reading the response body';
+        finish({ kind: 'failed', errorKind: 'timeout', error: `timeout after ${timeoutMs} ms ${phase}`, httpStatus: response?.statusCode ?? null });
+        // Destroy rather than keep the socket: a late response would otherwise be
+        // read as the answer to the next request on the same connection.
+        req.destroy();
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      req.on('error', (err: NodeJS.ErrnoException) => failNetwork(err.code !== undefined && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message));
+      req.on('response', (res: IncomingMessage) => {
+        response = res;
+        const httpStatus = res.statusCode ?? 0;
+        const retryAfterHeader = res.headers['retry-after'];
+        const retryAfter = Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          received += chunk.length;
+          if (received > maxBytes) {
+            chunks.push(chunk.subarray(0, chunk.length - (received - maxBytes)));
+            finish({ kind: 'response', httpStatus, body: Buffer.concat(chunks).toString('utf8'), truncated: true, retryAfter });
+            // The rest of the body is still on the wire, so the socket cannot be reused.
+            res.destroy();
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const body = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          finish({ kind: 'response', httpStatus, body, truncated: false, retryAfter });
+        });
+        res.on('error', (err: Error) => failNetwork(`connection lost while reading the body (${err.message})`));
+        res.on('close', () => {
+          if (!res.complete) failNetwork('connection closed before the response body ended');
+        });
+      });
+      req.end();
+    });
+  }
+
+  /** Waits for a slot and a token, runs one exchange, reports it. */
+  async function attemptOnce<T>(
+    productCode: string | null,
+    apiPath: string,
+    query: string,
+    maxBytes: number,
+    attempt: number,
+    interpret: (exchange: Exchange) => Outcome<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<Outcome<T>> {
+    // Slot before token: a token taken while still queueing for a slot would be
+    // spent later, in a burst, and the limiter's window guarantee would not hold
+    // on the wire.
+    await slots.acquire(signal);
+    try {
+      await limiter.acquire(signal);
+      safeCall(onRequest, { productCode, path: apiPath, attempt, startedAtMs: clock.now() });
+      const started = performance.now();
+      const outcome = interpret(await exchange(apiPath, query, maxBytes, signal));
+      safeCall(onResponse, {
+        path: apiPath,
+        httpStatus: outcome.httpStatus,
+        latencyMs: Math.round(performance.now() - started),
+        errorKind: outcome.errorKind,
+      });
+      return outcome;
+    } finally {
+      slots.release();
+    }
+  }
+
+  /** Runs attempts until success, a non-retryable outcome, maxAttempts or the deadline. Rejects only on abort. */
+  async function withRetries<T>(
+    productCode: string | null,
+    apiPath: string,
+    query: string,
+    maxBytes: number,
+    interpret: (exchange: Exchange) => Outcome<T>,
+    opts: FetchOptions | undefined,
+  ): Promise<Outcome<T>> {
+    const signal = opts?.signal;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await attemptOnce(productCode, apiPath, query, maxBytes, attempt, interpret, signal);
+      if (!RETRYABLE_KINDS.has(outcome.errorKind) || attempt >= maxAttempts) return outcome;
+      const delay = retryDelayMs(attempt, outcome.retryAfter);
+      if (delay === null) return outcome;
+      if (opts?.deadlineMs !== undefined && clock.now() + delay > opts.deadlineMs) return outcome;
+      await sleep(delay, signal);
+    }
+  }
+
+  /** Backoff before retry number `attempt` (1-based), or null to give up because Retry-After asks too much. */
+  function retryDelayMs(attempt: number, retryAfter: string | undefined): number | null {
+    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    // "Equal jitter": never retry instantly, yet spread retries from many checks.
+    const backoff = cap / 2 + Math.random() * (cap / 2);
+    const asked = parseRetryAfterMs(retryAfter, clock.now());
+    if (asked === null) return backoff;
+    if (asked > maxRetryAfterMs) return null;
+    return Math.max(backoff, asked);
+  }
+
+  function interpretStatus(productCode: string) {
+    return (ex: Exchange): Outcome<NetworkStatusParts> => {
+      if (ex.kind === 'failed') {
+        return {
+          value: { status: 'Unknown', errorKind: ex.errorKind, error: ex.error, productName: null, productImg: null, sourceUpdatedAt: null },
+          errorKind: ex.errorKind,
+          error: ex.error,
+          httpStatus: ex.httpStatus,
+          retryAfter: undefined,
+        };
+      }
+      const parts = parseNetworkStatus({ productCode, httpStatus: ex.httpStatus, body: ex.body, truncated: ex.truncated, secrets });
+      return { value: parts, errorKind: parts.errorKind, error: parts.error, httpStatus: ex.httpStatus, retryAfter: ex.retryAfter };
+    };
+  }
+
+  function interpretProductList(ex: Exchange): Outcome<ProductListing[] | null> {
+    if (ex.kind === 'failed') return { value: null, errorKind: ex.errorKind, error: ex.error, httpStatus: ex.httpStatus, retryAfter: undefined };
+    const fail = (errorKind: ApiErrorKind, error: string): Outcome<ProductListing[] | null> => ({
+      value: null,
+      errorKind,
+      error,
+      httpStatus: ex.httpStatus,
+      retryAfter: ex.retryAfter,
+    });
+    if (ex.httpStatus < 200 || ex.httpStatus > 299) {
+      const { errorKind, error } = describeHttpFailure(ex.httpStatus, ex.body, secrets);
+      return fail(errorKind, error);
+    }
+    if (ex.truncated) return fail('too_large', `product list larger than ${maxListBodyBytes} bytes`);
+    const parsed = parseProductList(ex.body);
+    if (!Array.isArray(parsed)) return fail(parsed.errorKind, errorWithExcerpt(parsed.error, ex.body, secrets));
+    return { value: parsed, errorKind: null, error: null, httpStatus: ex.httpStatus, retryAfter: undefined };
+  }
+
+  return {
+    /**
+     * Checks one product. Never throws or rejects for API, network or input
+     * problems: every failure is an Observation with status `Unknown`, and an
+     * invalid code yields errorKind `bad_shape` without any request.
+     * Rejects only with NetwatchError `aborted` when `opts.signal` aborts.
+     * `checkedAt` is the start of the call (epoch s); `latencyMs` covers all attempts and waits.
+     */
+    async fetchStatus(code: string, opts?: FetchOptions): Promise<Observation> {
+      const startedMs = clock.now();
+      const startedPerf = performance.now();
+      const observe = (parts: NetworkStatusParts, httpStatus: number | null): Observation => ({
+        productCode: code,
+        status: parts.status,
+        checkedAt: toEpochSeconds(startedMs),
+        latencyMs: Math.round(performance.now() - startedPerf),
+        httpStatus,
+        error: parts.error,
+        errorKind: parts.errorKind,
+        productName: parts.productName,
+        productImg: parts.productImg,
+        sourceUpdatedAt: parts.sourceUpdatedAt,
+      });
+      const unknown = (errorKind: ApiErrorKind, error: string): NetworkStatusParts => ({
+        status: 'Unknown',
+        errorKind,
+        error,
+        productName: null,
+        productImg: null,
+        sourceUpdatedAt: null,
+      });
+      if (opts?.signal?.aborted) throw new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: opts.signal.reason });
+      if (typeof code !== 'string' || !PRODUCT_CODE_PATTERN.test(code)) {
+        return observe(unknown('bad_shape', `${redactSecrets(invalidCodeMessage(code), secrets)}; no request made`), null);
+      }
+      if (closed) return observe(unknown('network', 'client closed; no request made'), null);
+      try {
+        const outcome = await withRetries(code, NETWORK_STATUS_PATH, `product=${encodeURIComponent(code)}`, maxBodyBytes, interpretStatus(code), opts);
+        return observe(outcome.value, outcome.httpStatus);
+      } catch (err) {
+        if (err instanceof NetwatchError && err.code === 'aborted') throw err;
+        // Defensive: nothing above should throw, but the poller relies on this never rejecting.
+        return observe(unknown('network', errorWithExcerpt('unexpected client error', describeError(err), secrets)), null);
+      }
+    },
+
+    /**
+     * Lists the catalogue (`GET /v2/product-list`), with the same signing,
+     * limiter, concurrency and retry policy as status checks. Entries without a
+     * valid product code are skipped.
+     * @throws NetwatchError `api_*` (see ERROR_CODE_FOR_KIND; `retryable` set for
+     *   transient kinds) on failure, `aborted` on abort.
+     */
+    async listProducts(opts?: FetchOptions): Promise<ProductListing[]> {
+      if (opts?.signal?.aborted) throw new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: opts.signal.reason });
+      if (closed) throw new NetwatchError('api_network', 'IIMMPACT client is closed');
+      const outcome = await withRetries(null, PRODUCT_LIST_PATH, '', maxListBodyBytes, interpretProductList, opts);
+      if (outcome.value !== null) return outcome.value;
+      const kind = outcome.errorKind ?? 'bad_shape';
+      throw new NetwatchError(ERROR_CODE_FOR_KIND[kind], `product list failed: ${outcome.error ?? kind}`, {
+        retryable: RETRYABLE_KINDS.has(kind),
+        cause: { errorKind: kind, httpStatus: outcome.httpStatus },
+      });
+    },
+
+    /**
+     * Destroys the keep-alive agent and its sockets; in-flight requests fail
+     * with errorKind `network`. Later calls make no request. Idempotent.
+     */
+    close(): void {
+      closed = true;
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * Parses a product-list body into listings. Pure; never throws. Returns an
+ * error description instead when the body is not JSON or has no `data` array.
+ */
+export function parseProductList(body: string): ProductListing[] | { errorKind: ApiErrorKind; error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body);
+  } catch {
+    return { errorKind: 'bad_json', error: 'product list is not valid JSON' };
+  }
+  const data = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).data : undefined;
+  if (!Array.isArray(data)) return { errorKind: 'bad_shape', error: 'product list has no "data" array' };
+  const listings: ProductListing[] = [];
+  for (const item of data as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const entry = item as Record<string, unknown>;
+    const code = entry.product_code;
+    if (typeof code !== 'string' || !PRODUCT_CODE_PATTERN.test(code)) continue;
+    const name = typeof entry.product_name === 'string' && entry.product_name.trim() !== '' ? entry.product_name : code;
+    const active = typeof entry.status === 'string' && entry.status.trim().toLowerCase() === 'active';
+    listings.push({ code, name, active });
+  }
+  return listings;
+}
+
+/**
+ * Retry-After as milliseconds from `nowMs`: delta-seconds or an HTTP date.
+ * Null when absent or unparseable; never negative. Pure.
+ */
+export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, at - nowMs);
+}
+
+interface Semaphore {
+  acquire(signal: AbortSignal | undefined): Promise<void>;
+  release(): void;
+}
+
+/** FIFO counting semaphore. `acquire` rejects with NetwatchError `aborted` if the signal aborts while queued. */
+function createSemaphore(limit: number): Semaphore {
+  let active = 0;
+  const waiters = new Set<() => void>();
+  return {
+    acquire(signal) {
+      if (signal?.aborted) return Promise.reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal.reason }));
+      if (active < limit && waiters.size === 0) {
+        active += 1;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          waiters.delete(wake);
+          reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal?.reason }));
+        };
+        // A Set iterates in insertion order, so this stays FIFO with O(1) removal on abort.
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        waiters.add(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    release() {
+      const next = waiters.values().next();
+      if (next.done) {
+        active -= 1;
+        return;
+      }
+      // Hand the slot straight to the next waiter: `active` stays the same.
+      waiters.delete(next.value);
+      next.value();
+    },
+  };
+}
+
+/** Resolves after `ms`; rejects with NetwatchError `aborted` if the signal aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal.reason }));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The client's public shape. */
+export type IimmpactClient = ReturnType<typeof createIimmpactClient>;

@@ -1,0 +1,96 @@
+import type { Observation } from '../domain/observation.js';
+import { transition } from '../domain/transition.js';
+import type { TransitionEvent } from '../domain/transition.js';
+import type { NetworkStatusSource } from '../iimmpact/index.js';
+import type { CheckRecorder } from './check-recorder.js';
+import type { PolledProduct } from './product-registry.js';
+
+export interface CycleDeps {
+  source: NetworkStatusSource;
+  recorder: CheckRecorder;
+  confirmAfter: number;
+  /** Epoch ms after which no retry may start, so a cycle ends near its budget. */
+  deadlineMs: number;
+  signal?: AbortSignal;
+  /** Per-check hook, for metrics and logs. Must not throw. */
+  onObservation?: (product: PolledProduct, observation: Observation, events: readonly TransitionEvent[]) => void;
+}
+
+/** A partial success is normal here: 498 ok and 2 failed is still a useful cycle. */
+export interface CycleSummary {
+  products: number;
+  healthy: number;
+  interruption: number;
+  unknown: number;
+  transitions: number;
+  errorsByKind: Record<string, number>;
+  /** True when every request in the cycle failed: the API is unreachable or rejecting us. */
+  allFailed: boolean;
+  aborted: boolean;
+}
+
+/**
+ * Polls every product once, folds each observation into the state machine, and
+ * hands the result to the recorder, which commits it in a short transaction.
+ * Requests are issued together; the client's rate limiter and concurrency cap
+ * pace them. Never rejects: per-product failures are recorded as Unknown.
+ */
+export async function runCycle(products: readonly PolledProduct[], deps: CycleDeps): Promise<CycleSummary> {
+  const summary: CycleSummary = {
+    products: products.length,
+    healthy: 0,
+    interruption: 0,
+    unknown: 0,
+    transitions: 0,
+    errorsByKind: {},
+    allFailed: false,
+    aborted: false,
+  };
+
+  await Promise.all(
+    products.map(async (product) => {
+      let observation: Observation;
+      try {
+        observation = await deps.source.fetchStatus(product.code, { signal: deps.signal, deadlineMs: deps.deadlineMs });
+      } catch {
+        // Only an abort (shutdown) rejects; the check is simply not taken.
+        summary.aborted = true;
+        return;
+      }
+      const { next, events } = transition(product.state, observation.status, observation.checkedAt, deps.confirmAfter);
+      product.state = next;
+      const infoChanged =
+        (observation.productName !== null && observation.productName !== product.name) ||
+        (observation.productImg !== null && observation.productImg !== product.img);
+      if (infoChanged) {
+        product.name = observation.productName ?? product.name;
+        product.img = observation.productImg ?? product.img;
+      }
+      deps.recorder.record({
+        productId: product.id,
+        observation,
+        next,
+        events,
+        ...(infoChanged ? { productInfo: { name: product.name, img: product.img } } : {}),
+      });
+
+      if (observation.status === 'Healthy') summary.healthy += 1;
+      else if (observation.status === 'Interruption') summary.interruption += 1;
+      else {
+        summary.unknown += 1;
+        const kind = observation.errorKind ?? 'unknown';
+        summary.errorsByKind[kind] = (summary.errorsByKind[kind] ?? 0) + 1;
+      }
+      summary.transitions += events.filter((event) => event.type !== 'baseline_healthy').length;
+      deps.onObservation?.(product, observation, events);
+    }),
+  );
+  await deps.recorder.flush();
+
+  const answered = summary.healthy + summary.interruption + summary.unknown;
+  const transportFailures = Object.entries(summary.errorsByKind)
+    .filter(([kind]) => ['timeout', 'network', 'http_5xx', 'auth', 'forbidden', 'clock_skew', 'rate_limited'].includes(kind))
+    .reduce((sum, [, count]) => sum + count, 0);
+  summary.allFailed = answered > 0 && transportFailures === answered;
+  return summary;
+}

@@ -1,0 +1,95 @@
+import type { Generated } from 'kysely';
+
+/** Kysely's view of the schema built by `migrations/`. Times are epoch seconds. */
+export interface ProductsTable {
+  id: Generated<number>;
+  code: string;
+  name: string | null;
+  img: string | null;
+  first_seen_at: number;
+}
+
+export interface ErrorTextsTable {
+  id: Generated<number>;
+  text: string;
+}
+
+export interface ChecksTable {
+  checked_at: number;
+  product_id: number;
+  /** 0 Unknown, 1 Healthy, 2 Interruption. */
+  status: number;
+  latency_ms: number;
+  http_status: number | null;
+  error_id: number | null;
+  source_updated_at: number | null;
+}
+
+export interface ProductStateTable {
+  product_id: number;
+  confirmed: number | null;
+  confirmed_since: number | null;
+  streak_status: number | null;
+  streak_count: Generated<number>;
+  streak_started_at: number | null;
+  unknown_since: number | null;
+  last_checked_at: number | null;
+  last_status: number | null;
+  last_http_status: number | null;
+  last_error_id: number | null;
+  last_reminder_at: number | null;
+}
+
+export interface OutagesTable {
+  id: Generated<number>;
+  product_id: number;
+  started_at: number;
+  confirmed_at: number;
+  ended_at: number | null;
+  recovery_confirmed_at: number | null;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  kind: string;
+  product_id: number | null;
+  outage_id: number | null;
+  occurred_at: number;
+  /** JSON of the event's facts, enough to render a message without joins. */
+  payload: string;
+  dispatched_at: number | null;
+  /** Why it was recorded but not sent (e.g. a silence), or null. */
+  suppressed: string | null;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  channel: string;
+  /** A route label such as `default` or `routes[1]`; never the webhook URL itself. */
+  destination: string;
+  payload: string;
+  state: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  created_at: number;
+  next_attempt_at: number;
+  give_up_at: number;
+  sent_at: number | null;
+  last_error: string | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface DatabaseSchema {
+  products: ProductsTable;
+  error_texts: ErrorTextsTable;
+  checks: ChecksTable;
+  product_state: ProductStateTable;
+  outages: OutagesTable;
+  alert_events: AlertEventsTable;
+  outbox: OutboxTable;
+  meta: MetaTable;
+}
