@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { effectiveRequestRate, explainBudgetProblem, isLoopbackUrl } from './request-budget.js';
@@ -57,9 +57,10 @@ export function loadConfig(path: string, options: LoadOptions = {}): Config {
 /** Validates YAML text as a config. Throws ConfigError; pure apart from reading `options.env`. */
 export function parseConfigText(text: string, source: string, options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((error) => `${source}: YAML ${describeYamlError(error)}`));
+    // Later YAML errors are usually echoes of the first; one precise line helps more.
+    throw new ConfigError([`${source}: YAML ${describeYamlError(document.errors[0] as YAMLError)}`]);
   }
   const raw = document.toJS() as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -147,19 +148,17 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `${path}: required, expected ${issue.expected}`;
-  }
   if (issue.code === 'invalid_union' && path === 'products') {
     return 'products: expected a list of product codes (e.g. [TNB, UNIFI]) or the word all';
   }
-  return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  const message = issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, ' (missing)');
+  return `${path}: ${message}`;
 }
 
-function describeYamlError(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
-  const firstLine = error.message.split('\n')[0] ?? error.message;
+function describeYamlError(error: YAMLError): string {
+  const firstLine = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
   const position = error.linePos?.[0];
-  return position ? `line ${position.line}, column ${position.col}: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}` : firstLine;
+  return position ? `line ${position.line}, column ${position.col}: ${firstLine}` : firstLine;
 }
 
 function findSecretPaths(input: Record<string, unknown>): string[] {

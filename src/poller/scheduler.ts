@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../shared/logger.js';
 
@@ -21,7 +22,10 @@ export class Scheduler {
   private inFlight: Promise<void> | null = null;
   private controller = new AbortController();
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    // Every in-flight request listens on this one signal; thousands is normal, not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   /** Starts ticking; with `runNow` the first cycle starts immediately. Idempotent. */
   start(runNow = true): void {
