@@ -20,11 +20,43 @@ export function loadCliConfig(options: GlobalOptions, requireCredentials: boolea
 /**
  * Runs the daemon until SIGINT/SIGTERM, then drains and resolves with the exit
  * code. A second signal, or a drain longer than 10 s, forces exit 1.
+ *
+ * SIGHUP reloads the configuration: `createApp` is called again; an invalid
+ * new config is rejected with a log line and the running daemon is kept. A
+ * valid one replaces the daemon in-process (drain the old, start the new), so
+ * every component sees one consistent config and nothing is half-applied.
  */
-export async function runDaemon(app: App): Promise<number> {
+export async function runDaemon(createApp: () => App): Promise<number> {
+  let app = createApp();
   await app.start();
   return new Promise((resolve) => {
     let stopping = false;
+    let reloading: Promise<void> = Promise.resolve();
+
+    const onReload = () => {
+      reloading = reloading.then(async () => {
+        if (stopping) return;
+        let next: App;
+        try {
+          next = createApp();
+        } catch (error) {
+          const problems = error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
+          app.logger.error({ problems }, `config reload rejected; keeping the current configuration: ${problems.join('; ')}`);
+          return;
+        }
+        app.logger.info('config reload accepted; restarting components with the new configuration');
+        await app.stop();
+        app = next;
+        try {
+          await app.start();
+        } catch (error) {
+          app.logger.fatal({ err: error }, 'restart after config reload failed');
+          stopping = true;
+          resolve(EXIT.failure);
+        }
+      });
+    };
+
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         app.logger.error({ signal }, 'second signal; exiting without draining');
@@ -38,8 +70,8 @@ export async function runDaemon(app: App): Promise<number> {
         resolve(EXIT.failure);
       }, 10_000);
       force.unref();
-      app
-        .stop()
+      reloading
+        .then(() => app.stop())
         .then(() => resolve(EXIT.ok))
         .catch((error: unknown) => {
           app.logger.error({ err: error }, 'shutdown failed');
@@ -49,6 +81,7 @@ export async function runDaemon(app: App): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    process.on('SIGHUP', onReload);
   });
 }
 

@@ -31,16 +31,15 @@ export async function runDemo(options: { for?: string; database: string }): Prom
       NETWATCH_DEMO_HMAC_SECRET: hmacSecret,
       NETWATCH_DEMO_DATABASE: options.database,
     };
-    const config = loadConfig(join(packageRoot(), 'config', 'demo.yaml'), { env, requireCredentials: true });
-    const app = new App(config);
-    app.logger.info(
-      { simulator: simulator.url, database: options.database },
-      'demo: simulator started; ASTRO goes into Interruption about 20 s in and recovers about a minute later. Ctrl-C to stop.',
-    );
+    const createApp = () => new App(loadConfig(join(packageRoot(), 'config', 'demo.yaml'), { env, requireCredentials: true }));
     if (stopAfterMs !== null) {
       setTimeout(() => process.kill(process.pid, 'SIGTERM'), stopAfterMs).unref();
     }
-    return await runDaemon(app);
+    process.stdout.write(
+      `netwatch demo: simulator at ${simulator.url}, database ${options.database}.\n` +
+        'ASTRO goes into Interruption about 20 s in and recovers about a minute later; watch for ALERT lines. Ctrl-C to stop.\n',
+    );
+    return await runDaemon(createApp);
   } finally {
     await simulator.close();
   }

@@ -22,7 +22,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .command('run')
     .description('run the daemon: poll on the schedule, record, alert, serve HTTP')
     .action(async () => {
-      exitCode = await runDaemon(new App(loadCliConfig(global(), true)));
+      const options = global();
+      exitCode = await runDaemon(() => new App(loadCliConfig(options, true)));
     });
 
   program
