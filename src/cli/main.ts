@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('-p, --product <code...>', 'only these product codes')
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { product?: string[]; json?: boolean }) => {
-      exitCode = await runCheck(new App(loadCliConfig(global(), true)), options.product, options.json ?? false);
+      exitCode = await runCheck(new App(loadCliConfig(global(), true), { role: 'check' }), options.product, options.json ?? false);
     });
 
   program
