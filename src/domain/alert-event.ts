@@ -17,10 +17,16 @@ export interface ProductAlertPayload {
   confirmedAt: number;
   /** Recovery only: the first Healthy observation of the recovering streak. */
   endedAt: number | null;
-  /** Reminder only: when this reminder was due. */
+  /** Reminder only: the check time at which the reminder was raised (sets the running duration). */
   remindedAt: number | null;
   /** Consecutive observations that confirmed the change. */
   observations: number;
+  /**
+   * Set when this alert is the one owed after a silence ended while the
+   * product was still in Interruption (the alerts during the silence were
+   * recorded but not sent).
+   */
+  afterSilence?: { silenceId: number; reason: string; endedAt: number } | null;
 }
 
 export interface OperatorAlertPayload {
@@ -31,6 +37,8 @@ export interface OperatorAlertPayload {
   summary: string;
   since: number;
   at: number;
+  /** The product concerned, for `unknown:CODE` conditions; absent for API-wide ones. */
+  productCode?: string | null;
 }
 
 export interface TestAlertPayload {

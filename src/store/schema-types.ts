@@ -83,6 +83,21 @@ export interface MetaTable {
   value: string;
 }
 
+/** A silence: alerts for matching products are recorded but not sent between created_at and ends_at. */
+export interface SilencesTable {
+  id: Generated<number>;
+  /** A product code or glob (`*` any run, `?` one character), matched case-insensitively. */
+  pattern: string;
+  reason: string;
+  created_by: string | null;
+  created_at: number;
+  /** Exclusive end; moved to the removal time by `silence remove`. */
+  ends_at: number;
+  removed_at: number | null;
+  /** When the daemon handled the end (sent any alert owed); null until then. */
+  end_handled_at: number | null;
+}
+
 export interface DatabaseSchema {
   products: ProductsTable;
   error_texts: ErrorTextsTable;
@@ -92,4 +107,5 @@ export interface DatabaseSchema {
   alert_events: AlertEventsTable;
   outbox: OutboxTable;
   meta: MetaTable;
+  silences: SilencesTable;
 }
