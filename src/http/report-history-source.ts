@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import { buildReport, type UptimeReport } from '../report/build-report.js';
+import { listOutages } from '../report/list-outages.js';
+import type { OutageListRow } from '../report/outage-list.js';
+import { DAY_SECONDS, dayStart } from '../report/time-buckets.js';
+import { isoFromSeconds } from '../shared/clock.js';
+import { selectDailyRollups } from '../store/daily-rollup-query.js';
+import type { DatabaseSchema } from '../store/schema-types.js';
+import type { HistorySource, UpDown } from './history-source.js';
+
+/**
+ * The HistorySource backed by `src/report`: `buildReport` for uptime over any
+ * window and for the current day, `listOutages` for outages, and the daily
+ * rollups (the rows behind `v_uptime_daily`) for whole past days. Read-only.
+ */
+export function createReportHistorySource(db: Kysely<DatabaseSchema>): HistorySource {
+  return {
+    async uptime({ from, to, now, products }) {
+      if (from >= Math.min(to, now)) return new Map();
+      const report = await buildReport(db, { from, to, now, products });
+      return new Map(report.rows.map((row) => [row.productCode, { upS: row.upS, downS: row.downtimeS }]));
+    },
+
+    async daily({ firstDay, days, now, products }) {
+      const end = firstDay + days * DAY_SECONDS;
+      const today = dayStart(now);
+      const result = new Map<string, UpDown[]>(products.map((code) => [code, Array.from({ length: days }, () => ({ upS: 0, downS: 0 }))]));
+      // Whole past days are final in the daily rollup.
+      for (const row of await selectDailyRollups(db, { from: firstDay, to: Math.min(end, today) }, products)) {
+        const slot = result.get(row.productCode)?.[Math.round((row.dayStart - firstDay) / DAY_SECONDS)];
+        if (slot) {
+          slot.upS = row.healthyS;
+          slot.downS = row.interruptionS;
+        }
+      }
+      // Today is still growing: ask the report, which adds the time after each latest check and open outages up to now.
+      if (today >= firstDay && today < end && now > today) {
+        const index = Math.round((today - firstDay) / DAY_SECONDS);
+        const report = await buildReport(db, { from: today, to: now, now, products });
+        for (const row of report.rows) {
+          const slot = result.get(row.productCode)?.[index];
+          if (slot) {
+            slot.upS = row.upS;
+            slot.downS = row.downtimeS;
+          }
+        }
+      }
+      return result;
+    },
+
+    async outages(query) {
+      const rows = await listOutages(db, query);
+      return { from: iso(query.from), to: iso(Math.min(query.to, query.now)), now: iso(query.now), outages: rows.map(outageJson) };
+    },
+
+    async report(query) {
+      return reportJson(await buildReport(db, query));
+    },
+
+    async recentOutages({ from, now, limit }) {
+      if (from >= now) return [];
+      const rows = await listOutages(db, { from, to: now, now });
+      return rows
+        .slice()
+        .sort((a, b) => b.startedAt - a.startedAt)
+        .slice(0, limit)
+        .map((row) => ({ productCode: row.productCode, productName: row.productName, startedAt: row.startedAt, endedAt: row.endedAt }));
+    },
+  };
+}
+
+function iso(seconds: number): string;
+function iso(seconds: number | null): string | null;
+function iso(seconds: number | null): string | null {
+  return seconds === null ? null : isoFromSeconds(seconds);
+}
+
+/** An outage as `/api/v1/outages` shows it: the report's numbers, times as ISO-8601 UTC. */
+function outageJson(row: OutageListRow) {
+  return {
+    productCode: row.productCode,
+    productName: row.productName,
+    startedAt: iso(row.startedAt),
+    confirmedAt: iso(row.confirmedAt),
+    endedAt: iso(row.endedAt),
+    recoveryConfirmedAt: iso(row.recoveryConfirmedAt),
+    durationS: row.durationS,
+    inWindowS: row.inWindowS,
+    ongoing: row.ongoing,
+  };
+}
+
+/** The report as `/api/v1/report` shows it: the report's numbers, times as ISO-8601 UTC. */
+function reportJson(report: UptimeReport) {
+  return {
+    from: iso(report.from),
+    to: iso(report.to),
+    now: iso(report.now),
+    windowS: report.windowS,
+    edgesRoundedToHours: report.edgesRoundedToHours,
+    coverageCapSeconds: report.coverageCapSeconds,
+    products: report.rows.map((row) => ({ ...row, lastOutageStartedAt: iso(row.lastOutageStartedAt) })),
+  };
+}
