@@ -98,6 +98,40 @@ export interface SilencesTable {
   end_handled_at: number | null;
 }
 
+/**
+ * Hourly (`rollup_hourly`, keyed by `hour_start`) or daily (`rollup_daily`,
+ * keyed by `day_start`, a Malaysia midnight) history per product. Kept
+ * forever. Seconds follow the coverage rules in `src/report/coverage.ts`.
+ */
+export interface RollupBucketColumns {
+  product_id: number;
+  healthy_checks: number;
+  interruption_checks: number;
+  unknown_checks: number;
+  /** Seconds outside outages covered by a Healthy or Interruption check. */
+  healthy_s: number;
+  /** Seconds inside a confirmed outage. */
+  interruption_s: number;
+}
+
+export interface RollupHourlyTable extends RollupBucketColumns {
+  hour_start: number;
+}
+
+export interface RollupDailyTable extends RollupBucketColumns {
+  day_start: number;
+}
+
+/** Per product: the last check folded into the rollups. */
+export interface RollupCursorTable {
+  product_id: number;
+  attributed_from: number;
+  last_checked_at: number;
+  last_status: number;
+  /** 1 when an outage was open as of `last_checked_at`, else 0. */
+  in_outage: number;
+}
+
 export interface DatabaseSchema {
   products: ProductsTable;
   error_texts: ErrorTextsTable;
@@ -108,4 +142,7 @@ export interface DatabaseSchema {
   outbox: OutboxTable;
   meta: MetaTable;
   silences: SilencesTable;
+  rollup_hourly: RollupHourlyTable;
+  rollup_daily: RollupDailyTable;
+  rollup_cursor: RollupCursorTable;
 }

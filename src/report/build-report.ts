@@ -1,0 +1,207 @@
+import type { Kysely } from 'kysely';
+import { selectOutagesOverlapping } from '../store/outage-query.js';
+import { listProducts } from '../store/product-repository.js';
+import { readPrunedBefore } from '../store/retention.js';
+import {
+  loadRollupCursors,
+  type RawCheck,
+  type RollupCursor,
+  type RollupSums,
+  readCoverageCap,
+  selectChecksInRange,
+  sumRollups,
+} from '../store/rollup-repository.js';
+import type { DatabaseSchema } from '../store/schema-types.js';
+import {
+  addTotals,
+  type BucketTotals,
+  type CheckPoint,
+  classifySpans,
+  countChecks,
+  DEFAULT_COVERAGE_CAP_SECONDS,
+  emptyTotals,
+  HourlyTotals,
+  latestCheckUpSeconds,
+  type OutageInterval,
+} from './coverage.js';
+import { ReportInputError } from './report-input-error.js';
+import { resolveProducts } from './resolve-products.js';
+import { HOUR_SECONDS, hourCeil, hourStart, type SecondsRange, splitIntoDaysAndHours } from './time-buckets.js';
+import { splitWindow, summarizeOutages } from './uptime.js';
+
+export interface BuildReportOptions {
+  /** Inclusive window start, epoch seconds. */
+  from: number;
+  /** Exclusive window end, epoch seconds; cut at `now`. */
+  to: number;
+  /** Epoch seconds; open outages and the latest checks count up to here. */
+  now: number;
+  /** Product codes; none means every product with data in the window. */
+  products?: readonly string[];
+  /** Defaults to the cap recorded by the daemon in `meta`, else 300 s. */
+  coverageCapSeconds?: number;
+}
+
+/** One product's summary. Seconds are whole seconds inside the window; times are epoch seconds. */
+export interface ReportRow {
+  productCode: string;
+  productName: string | null;
+  outages: number;
+  downtimeS: number;
+  /** up / (up + down) * 100; null when nothing was monitored. */
+  uptimePct: number | null;
+  upS: number;
+  unmonitoredS: number;
+  unmonitoredPct: number | null;
+  /** Mean in-window duration of outages recovered inside the window. */
+  mttrS: number | null;
+  longestOutageS: number | null;
+  lastOutageStartedAt: number | null;
+  checks: { healthy: number; interruption: number; unknown: number };
+}
+
+export interface UptimeReport {
+  /** The window actually used (see `edgesRoundedToHours`). */
+  from: number;
+  to: number;
+  now: number;
+  windowS: number;
+  /**
+   * True when an edge fell inside an hour whose raw checks were already
+   * pruned and was moved out to the whole hour, so the figures stay exact for
+   * the window shown.
+   */
+  edgesRoundedToHours: boolean;
+  coverageCapSeconds: number;
+  rows: ReportRow[];
+}
+
+/**
+ * The per-product summary for a window, from outages and rollups: whole
+ * Malaysia days from `rollup_daily`, whole hours from `rollup_hourly`, and
+ * raw checks only for a partial hour at an edge (at most an hour's worth).
+ * Read-only. Throws ReportInputError for unknown codes or an empty window.
+ */
+export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildReportOptions): Promise<UptimeReport> {
+  const cap = options.coverageCapSeconds ?? (await readCoverageCap(db)) ?? DEFAULT_COVERAGE_CAP_SECONDS;
+  const now = options.now;
+  const products = resolveProducts(await listProducts(db), options.products);
+  const ids = products.map((product) => product.id);
+
+  let from = options.from;
+  let to = Math.min(options.to, now);
+  if (from >= to) throw new ReportInputError('the report window is empty: it must start before it ends, and before now');
+  const prunedBefore = await readPrunedBefore(db);
+  const rawComplete = (t: number) => prunedBefore === null || t - cap >= prunedBefore;
+  let rounded = false;
+  if (from % HOUR_SECONDS !== 0 && !rawComplete(hourStart(from))) {
+    from = hourStart(from);
+    rounded = true;
+  }
+  if (to % HOUR_SECONDS !== 0 && !rawComplete(hourStart(to))) {
+    to = Math.min(hourCeil(to), now);
+    rounded = true;
+  }
+  const window = { from, to };
+
+  const [cursors, outageRows] = await Promise.all([loadRollupCursors(db, ids), selectOutagesOverlapping(db, window, ids)]);
+  const outagesByProduct = groupBy(outageRows, (row) => row.productId);
+  const intervals = (productId: number): OutageInterval[] =>
+    (outagesByProduct.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
+
+  const totals = new Map<number, BucketTotals>(ids.map((id) => [id, emptyTotals()]));
+  const add = (sums: Map<number, RollupSums>) => {
+    for (const [id, sum] of sums) addTotals(totals.get(id) as BucketTotals, sum);
+  };
+
+  // Whole hours: days from the daily rollup, the rest from the hourly one.
+  const interior: SecondsRange = { from: hourCeil(from), to: hourStart(to) };
+  const { days, hours } = splitIntoDaysAndHours(interior);
+  if (days) add(await sumRollups(db, 'daily', ids, days));
+  for (const range of hours) add(await sumRollups(db, 'hourly', ids, range));
+
+  // A partial first hour: always from raw checks, since the hour's rollup includes time before `from`.
+  if (from % HOUR_SECONDS !== 0) {
+    const edge = { from, to: Math.min(hourCeil(from), to) };
+    await addRawEdge(db, edge, ids, cursors, intervals, cap, totals);
+  }
+  // A partial last hour: its rollup is exact while nothing after `to` has been attributed yet.
+  if (to % HOUR_SECONDS !== 0 && hourStart(to) >= hourCeil(from)) {
+    const edge = { from: hourStart(to), to };
+    const beyond = ids.filter((id) => (cursors.get(id)?.lastCheckedAt ?? Number.NEGATIVE_INFINITY) > to);
+    const beyondSet = new Set(beyond);
+    const within = ids.filter((id) => !beyondSet.has(id));
+    add(await sumRollups(db, 'hourly', within, { from: edge.from, to: edge.from + HOUR_SECONDS }));
+    await addRawEdge(db, edge, beyond, cursors, intervals, cap, totals);
+  }
+
+  const rows: ReportRow[] = [];
+  for (const product of products) {
+    const sum = totals.get(product.id) as BucketTotals;
+    const cursor = cursors.get(product.id);
+    const tail = cursor
+      ? latestCheckUpSeconds({ at: cursor.lastCheckedAt, status: cursor.lastStatus }, intervals(product.id), window, cap, now)
+      : 0;
+    const upS = sum.healthyS + tail;
+    const outages = summarizeOutages(outagesByProduct.get(product.id) ?? [], window, now);
+    const split = splitWindow(to - from, upS, outages.downtimeS);
+    const checkCount = sum.healthyChecks + sum.interruptionChecks + sum.unknownChecks;
+    const requested = options.products !== undefined && options.products.length > 0;
+    if (!requested && checkCount === 0 && upS === 0 && outages.outages === 0) continue;
+    rows.push({
+      productCode: product.code,
+      productName: product.name,
+      outages: outages.outages,
+      downtimeS: outages.downtimeS,
+      uptimePct: split.uptimePct,
+      upS,
+      unmonitoredS: split.unmonitoredS,
+      unmonitoredPct: split.unmonitoredPct,
+      mttrS: outages.mttrS,
+      longestOutageS: outages.longestOutageS,
+      lastOutageStartedAt: outages.lastOutageStartedAt,
+      checks: { healthy: sum.healthyChecks, interruption: sum.interruptionChecks, unknown: sum.unknownChecks },
+    });
+  }
+  return { from, to, now, windowS: to - from, edgesRoundedToHours: rounded, coverageCapSeconds: cap, rows };
+}
+
+/** Adds up-seconds and counts of `[edge.from, edge.to)` computed from raw checks, for the given products. */
+async function addRawEdge(
+  db: Kysely<DatabaseSchema>,
+  edge: SecondsRange,
+  ids: readonly number[],
+  cursors: ReadonlyMap<number, RollupCursor>,
+  intervals: (productId: number) => OutageInterval[],
+  cap: number,
+  totals: Map<number, BucketTotals>,
+): Promise<void> {
+  if (ids.length === 0 || edge.to <= edge.from) return;
+  // One cap before: the check covering the edge's start. One cap after: whether a check follows.
+  const raw = await selectChecksInRange(db, { from: edge.from - cap, to: edge.to + cap }, ids);
+  for (const [productId, checks] of groupBy(raw, (row: RawCheck) => row.productId)) {
+    const points: CheckPoint[] = checks.map((check) => ({ at: check.at, status: check.status }));
+    const sink = new HourlyTotals();
+    const latestCheckAt = cursors.get(productId)?.lastCheckedAt;
+    classifySpans(
+      { checks: points, outages: intervals(productId), from: edge.from, to: edge.to, capSeconds: cap, ...(latestCheckAt === undefined ? {} : { latestCheckAt }) },
+      sink,
+    );
+    countChecks(sink, points, edge.from, edge.to);
+    const sum = sink.total();
+    // Seconds inside outages come from the outage table, not from here.
+    sum.interruptionS = 0;
+    addTotals(totals.get(productId) as BucketTotals, sum);
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}

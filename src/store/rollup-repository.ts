@@ -1,0 +1,276 @@
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseSchema } from './schema-types.js';
+
+/**
+ * Reads and writes of the rollup tables. No maths here: callers (in
+ * `src/report/`) decide what to add. Times are epoch seconds.
+ */
+export type RollupGrain = 'hourly' | 'daily';
+
+/** Amounts to add to one bucket; negative values correct earlier additions. */
+export interface RollupDelta {
+  productId: number;
+  /** `hour_start` or `day_start` of the bucket. */
+  start: number;
+  healthyChecks: number;
+  interruptionChecks: number;
+  unknownChecks: number;
+  healthyS: number;
+  interruptionS: number;
+}
+
+export interface RollupSums {
+  healthyChecks: number;
+  interruptionChecks: number;
+  unknownChecks: number;
+  healthyS: number;
+  interruptionS: number;
+}
+
+export interface RollupCursor {
+  productId: number;
+  attributedFrom: number;
+  lastCheckedAt: number;
+  lastStatus: number;
+  inOutage: boolean;
+}
+
+export interface RawCheck {
+  productId: number;
+  at: number;
+  status: number;
+}
+
+const ROWS_PER_STATEMENT = 500;
+const COVERAGE_CAP_KEY = 'history.coverage_cap_seconds';
+
+/**
+ * Adds deltas to buckets, creating missing ones.
+ * Not idempotent (it adds); run it inside the transaction that justifies it.
+ */
+export async function addRollupDeltas(db: Kysely<DatabaseSchema>, grain: RollupGrain, deltas: readonly RollupDelta[]): Promise<void> {
+  for (let i = 0; i < deltas.length; i += ROWS_PER_STATEMENT) {
+    const chunk = deltas.slice(i, i + ROWS_PER_STATEMENT);
+    const values = chunk.map((d) => ({
+      product_id: d.productId,
+      healthy_checks: d.healthyChecks,
+      interruption_checks: d.interruptionChecks,
+      unknown_checks: d.unknownChecks,
+      healthy_s: d.healthyS,
+      interruption_s: d.interruptionS,
+    }));
+    if (grain === 'hourly') {
+      await db
+        .insertInto('rollup_hourly')
+        .values(values.map((v, k) => ({ ...v, hour_start: (chunk[k] as RollupDelta).start })))
+        .onConflict((oc) =>
+          oc.columns(['product_id', 'hour_start']).doUpdateSet((eb) => ({
+            healthy_checks: eb('rollup_hourly.healthy_checks', '+', eb.ref('excluded.healthy_checks')),
+            interruption_checks: eb('rollup_hourly.interruption_checks', '+', eb.ref('excluded.interruption_checks')),
+            unknown_checks: eb('rollup_hourly.unknown_checks', '+', eb.ref('excluded.unknown_checks')),
+            healthy_s: eb('rollup_hourly.healthy_s', '+', eb.ref('excluded.healthy_s')),
+            interruption_s: eb('rollup_hourly.interruption_s', '+', eb.ref('excluded.interruption_s')),
+          })),
+        )
+        .execute();
+    } else {
+      await db
+        .insertInto('rollup_daily')
+        .values(values.map((v, k) => ({ ...v, day_start: (chunk[k] as RollupDelta).start })))
+        .onConflict((oc) =>
+          oc.columns(['product_id', 'day_start']).doUpdateSet((eb) => ({
+            healthy_checks: eb('rollup_daily.healthy_checks', '+', eb.ref('excluded.healthy_checks')),
+            interruption_checks: eb('rollup_daily.interruption_checks', '+', eb.ref('excluded.interruption_checks')),
+            unknown_checks: eb('rollup_daily.unknown_checks', '+', eb.ref('excluded.unknown_checks')),
+            healthy_s: eb('rollup_daily.healthy_s', '+', eb.ref('excluded.healthy_s')),
+            interruption_s: eb('rollup_daily.interruption_s', '+', eb.ref('excluded.interruption_s')),
+          })),
+        )
+        .execute();
+    }
+  }
+}
+
+/**
+ * Sums buckets with `from <= start < to` per product. `productIds` is
+ * required so SQLite seeks the primary key per product instead of scanning.
+ */
+export async function sumRollups(
+  db: Kysely<DatabaseSchema>,
+  grain: RollupGrain,
+  productIds: readonly number[],
+  range: { from: number; to: number },
+): Promise<Map<number, RollupSums>> {
+  const result = new Map<number, RollupSums>();
+  if (productIds.length === 0 || range.to <= range.from) return result;
+  const table = grain === 'hourly' ? 'rollup_hourly' : 'rollup_daily';
+  const key = grain === 'hourly' ? 'hour_start' : 'day_start';
+  for (let i = 0; i < productIds.length; i += ROWS_PER_STATEMENT) {
+    const ids = productIds.slice(i, i + ROWS_PER_STATEMENT);
+    const rows = await sql<{ product_id: number } & Record<'hc' | 'ic' | 'uc' | 'hs' | 'is', number>>`
+      select product_id,
+             sum(healthy_checks) as hc, sum(interruption_checks) as ic, sum(unknown_checks) as uc,
+             sum(healthy_s) as hs, sum(interruption_s) as "is"
+      from ${sql.table(table)}
+      where product_id in (${sql.join(ids)}) and ${sql.ref(key)} >= ${range.from} and ${sql.ref(key)} < ${range.to}
+      group by product_id
+    `.execute(db);
+    for (const row of rows.rows) {
+      result.set(row.product_id, {
+        healthyChecks: row.hc,
+        interruptionChecks: row.ic,
+        unknownChecks: row.uc,
+        healthyS: row.hs,
+        interruptionS: row.is,
+      });
+    }
+  }
+  return result;
+}
+
+/** Every bucket of a grain, ordered by product and start; for tests and tools comparing rollups. */
+export async function selectAllRollups(db: Kysely<DatabaseSchema>, grain: RollupGrain): Promise<RollupDelta[]> {
+  const rows =
+    grain === 'hourly'
+      ? await db.selectFrom('rollup_hourly').selectAll().orderBy('product_id').orderBy('hour_start').execute()
+      : await db.selectFrom('rollup_daily').selectAll().orderBy('product_id').orderBy('day_start').execute();
+  return rows.map((row) => ({
+    productId: row.product_id,
+    start: 'hour_start' in row ? row.hour_start : row.day_start,
+    healthyChecks: row.healthy_checks,
+    interruptionChecks: row.interruption_checks,
+    unknownChecks: row.unknown_checks,
+    healthyS: row.healthy_s,
+    interruptionS: row.interruption_s,
+  }));
+}
+
+export async function loadRollupCursors(db: Kysely<DatabaseSchema>, productIds?: readonly number[]): Promise<Map<number, RollupCursor>> {
+  const result = new Map<number, RollupCursor>();
+  const chunks: (readonly number[] | undefined)[] = [];
+  if (productIds === undefined) chunks.push(undefined);
+  else for (let i = 0; i < productIds.length; i += ROWS_PER_STATEMENT) chunks.push(productIds.slice(i, i + ROWS_PER_STATEMENT));
+  for (const ids of chunks) {
+    let query = db.selectFrom('rollup_cursor').selectAll();
+    if (ids) {
+      if (ids.length === 0) continue;
+      query = query.where('product_id', 'in', [...ids]);
+    }
+    for (const row of await query.execute()) {
+      result.set(row.product_id, {
+        productId: row.product_id,
+        attributedFrom: row.attributed_from,
+        lastCheckedAt: row.last_checked_at,
+        lastStatus: row.last_status,
+        inOutage: row.in_outage === 1,
+      });
+    }
+  }
+  return result;
+}
+
+/** Upserts cursors. Idempotent. */
+export async function saveRollupCursors(db: Kysely<DatabaseSchema>, cursors: readonly RollupCursor[]): Promise<void> {
+  for (let i = 0; i < cursors.length; i += ROWS_PER_STATEMENT) {
+    const values = cursors.slice(i, i + ROWS_PER_STATEMENT).map((c) => ({
+      product_id: c.productId,
+      attributed_from: c.attributedFrom,
+      last_checked_at: c.lastCheckedAt,
+      last_status: c.lastStatus,
+      in_outage: c.inOutage ? 1 : 0,
+    }));
+    await db
+      .insertInto('rollup_cursor')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('product_id').doUpdateSet((eb) => ({
+          attributed_from: eb.ref('excluded.attributed_from'),
+          last_checked_at: eb.ref('excluded.last_checked_at'),
+          last_status: eb.ref('excluded.last_status'),
+          in_outage: eb.ref('excluded.in_outage'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Raw checks with `from <= checked_at <= to` (both inclusive), ordered by
+ * time then product. Reads a time slice of the primary key, so keep ranges
+ * short; `productIds` filters without changing the cost much.
+ */
+export async function selectChecksInRange(
+  db: Kysely<DatabaseSchema>,
+  range: { from: number; to: number },
+  productIds?: readonly number[],
+): Promise<RawCheck[]> {
+  let query = db
+    .selectFrom('checks')
+    .select(['product_id', 'checked_at', 'status'])
+    .where('checked_at', '>=', range.from)
+    .where('checked_at', '<=', range.to);
+  if (productIds !== undefined) {
+    if (productIds.length === 0) return [];
+    if (productIds.length <= ROWS_PER_STATEMENT) query = query.where('product_id', 'in', [...productIds]);
+  }
+  const rows = await query.orderBy('checked_at').orderBy('product_id').execute();
+  const wanted = productIds && productIds.length > ROWS_PER_STATEMENT ? new Set(productIds) : null;
+  const result: RawCheck[] = [];
+  for (const row of rows) {
+    if (wanted && !wanted.has(row.product_id)) continue;
+    result.push({ productId: row.product_id, at: row.checked_at, status: row.status });
+  }
+  return result;
+}
+
+/** Earliest and latest `checked_at` in `checks`, or null when empty. */
+export async function checkTimeBounds(db: Kysely<DatabaseSchema>): Promise<{ first: number; last: number } | null> {
+  const row = await db
+    .selectFrom('checks')
+    .select((eb) => [eb.fn.min('checked_at').as('first'), eb.fn.max('checked_at').as('last')])
+    .executeTakeFirst();
+  if (row?.first == null || row.last == null) return null;
+  return { first: Number(row.first), last: Number(row.last) };
+}
+
+/** The coverage cap the rollups were built with, from `meta`; null if never recorded. */
+export async function readCoverageCap(db: Kysely<DatabaseSchema>): Promise<number | null> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', COVERAGE_CAP_KEY).executeTakeFirst();
+  const value = row === undefined ? Number.NaN : Number(row.value);
+  return Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** Records the coverage cap in force. Idempotent. */
+export async function writeCoverageCap(db: Kysely<DatabaseSchema>, capSeconds: number): Promise<void> {
+  await db
+    .insertInto('meta')
+    .values({ key: COVERAGE_CAP_KEY, value: String(capSeconds) })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(capSeconds) }).where('meta.value', '<>', String(capSeconds)))
+    .execute();
+}
+
+/** Deletes hourly buckets at or after `fromHour` (all when null) and every cursor. For rebuilds. */
+export async function clearRollupsFrom(db: Kysely<DatabaseSchema>, fromHour: number | null): Promise<void> {
+  let hourly = db.deleteFrom('rollup_hourly');
+  if (fromHour !== null) hourly = hourly.where('hour_start', '>=', fromHour);
+  await hourly.execute();
+  await db.deleteFrom('rollup_cursor').execute();
+}
+
+/**
+ * Recomputes daily buckets with `day_start >= fromDay` (all when null) as the
+ * sum of their hours. `fromDay` must be a Malaysia midnight.
+ */
+export async function rebuildDailyFromHourly(db: Kysely<DatabaseSchema>, fromDay: number | null): Promise<void> {
+  const since = fromDay ?? Number.MIN_SAFE_INTEGER;
+  await db.deleteFrom('rollup_daily').where('day_start', '>=', since).execute();
+  // Malaysia midnight of an hour: ((h + 8h) / 1 day) * 1 day - 8h, with SQLite's integer division (h > 0).
+  await sql`
+    insert into rollup_daily (product_id, day_start, healthy_checks, interruption_checks, unknown_checks, healthy_s, interruption_s)
+    select product_id, ((hour_start + 28800) / 86400) * 86400 - 28800 as day,
+           sum(healthy_checks), sum(interruption_checks), sum(unknown_checks), sum(healthy_s), sum(interruption_s)
+    from rollup_hourly
+    where hour_start >= ${since}
+    group by product_id, day
+  `.execute(db);
+}
