@@ -12,11 +12,14 @@ export interface OutboundMessage {
 /**
  * A delivery channel. `send` resolves once the provider acknowledged the
  * message and throws DeliveryError otherwise. Implementations apply their own
- * timeout and never log secrets.
+ * timeout, honour `signal` (shutdown), and never put a secret (webhook URL,
+ * SMTP password) in an error message or a log line.
  */
 export interface Notifier {
   readonly channel: string;
-  send(message: OutboundMessage, destination: string): Promise<void>;
+  /** Route labels this notifier can send to (`default`, `routes[0]`, ...). */
+  readonly destinations?: readonly string[];
+  send(message: OutboundMessage, destination: string, signal?: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -30,5 +33,34 @@ export class DeliveryError extends Error {
   ) {
     super(message);
     this.name = 'DeliveryError';
+  }
+}
+
+/**
+ * Races `work` against a timeout and an optional abort signal, turning either
+ * into a retryable DeliveryError. `work` receives a signal that fires on both,
+ * so an HTTP request is actually cancelled. Never leaves a timer behind.
+ */
+export async function withSendTimeout<T>(timeoutMs: number, signal: AbortSignal | undefined, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => controller.abort(new DeliveryError(`${what}: interrupted by shutdown`, true));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeliveryError(`${what}: no answer within ${timeoutMs} ms`, true);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  // The loser of the race may still reject later; keep that from becoming an unhandled rejection.
+  expired.catch(() => undefined);
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,22 +1,34 @@
 import type { Kysely } from 'kysely';
+import { backoffDelayMs } from '../shared/backoff.js';
 import type { Clock } from '../shared/clock.js';
 import { toEpochSeconds } from '../shared/clock.js';
-import { backoffDelayMs } from '../shared/backoff.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import {
+  claimOutboxRow,
   type Destination,
   dispatchDueEvents,
   markOutboxFailed,
   markOutboxRetry,
   markOutboxSent,
-  nextOutboxAttemptAt,
   type OutboxPayload,
   type OutboxRow,
-  selectDueOutboxRows,
+  selectLaneHead,
+  selectLaneHeads,
 } from '../store/outbox-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import { DeliveryError, type Notifier } from './notifier.js';
+import { matchesProductPattern } from './routing.js';
+
+export type DeliveryResult = 'sent' | 'retry' | 'failed';
+
+export interface DeliveryResultDetail {
+  destination: string;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  /** Secret-free error text, for retry and failed. */
+  error?: string;
+}
 
 export interface OutboxWorkerOptions {
   db: Kysely<DatabaseSchema>;
@@ -26,33 +38,56 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   groupWaitMs: number;
   retryForMs: number;
+  /** The notifiers' per-send timeout; a claimed row is leased for this long plus a margin. */
+  sendTimeoutMs?: number;
   productCount: () => number;
-  /** Called after every delivery attempt, for metrics. */
-  onResult?: (channel: string, result: 'sent' | 'retry' | 'failed') => void;
+  /** Called after every delivery attempt, for metrics. Must not throw. */
+  onResult?: (channel: string, result: DeliveryResult, detail: DeliveryResultDetail) => void;
+  /** Backoff for 5xx and network errors (429 uses Retry-After when given). */
   backoff?: { baseMs: number; maxMs: number };
+  random?: () => number;
 }
 
+/** Margin on top of the send timeout before a claimed row may be claimed again. */
+const LEASE_MARGIN_MS = 5000;
+/** Longest sleep between passes; a safety net, not the delivery path. */
+const MAX_SLEEP_MS = 60_000;
+
 /**
- * Delivers the outbox. `wake()` is called right after a commit that added
- * alert events, so an alert leaves within a second of the confirming check;
- * a timer covers group waits and retries. Each channel has its own lane, so a
- * slow or failing Slack never delays email. Delivery is at least once: a row
- * is marked sent only after the provider acknowledged it.
+ * Delivers the outbox.
+ *
+ * - Latency: `wake()` is called right after a commit that added alert
+ *   events, so an alert leaves as soon as its group wait is over (at once with
+ *   `groupWait: 0`); a timer set to the exact next due time covers group waits
+ *   and retries, never a slow poll.
+ * - Isolation: each destination (channel + route label) is its own lane, so a
+ *   slow or failing Slack webhook never delays email or another webhook, and
+ *   every send has a timeout.
+ * - Order: within a lane rows go strictly oldest first; a row waiting for a
+ *   retry holds back the rows behind it, so a recovery never overtakes its
+ *   interruption.
+ * - Durability: a row is claimed (leased) before the send and marked sent only
+ *   after the provider acknowledged it. If the process dies mid-send, the row
+ *   is due again when the lease ends, on this or the next start.
  */
 export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private abort = new AbortController();
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly byChannel: Map<string, Notifier>;
+  private readonly leaseMs: number;
 
   constructor(private readonly options: OutboxWorkerOptions) {
     this.byChannel = new Map(options.notifiers.map((notifier) => [notifier.channel, notifier]));
+    this.leaseMs = (options.sendTimeoutMs ?? 10_000) + LEASE_MARGIN_MS;
   }
 
   start(): void {
     this.stopped = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     this.wake();
   }
 
@@ -64,7 +99,7 @@ export class OutboxWorker {
       return;
     }
     this.running = this.pass()
-      .catch((error: unknown) => this.options.logger.error({ err: describeError(error) }, 'outbox pass failed'))
+      .catch((error: unknown) => this.options.logger.error({ err: describeError(error) }, 'outbox pass failed; retrying on the next wake'))
       .finally(() => {
         this.running = null;
         if (this.again) {
@@ -74,16 +109,27 @@ export class OutboxWorker {
       });
   }
 
-  /** Waits for the pass and the sends in progress; pending rows stay for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new work and waits up to `graceMs` for sends in flight; then
+   * aborts them. An aborted row is left pending and due at once, so the next
+   * start sends it. Never throws.
+   */
+  async stop(graceMs = 3000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    await Promise.all(this.lanes.values());
+    const drained = Promise.all(this.lanes.values()).then(() => true);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([drained, new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs)))]);
+    clearTimeout(graceTimer);
+    if (!inTime) {
+      this.abort.abort();
+      await drained;
+    }
   }
 
-  /** Resolves when nothing is being sent right now (tests and `netwatch check`). */
+  /** Resolves when nothing is being dispatched or sent right now (tests and `netwatch check`). */
   async idle(): Promise<void> {
     while (this.running || this.lanes.size > 0) {
       await this.running;
@@ -91,88 +137,133 @@ export class OutboxWorker {
     }
   }
 
+  private nowSeconds(): number {
+    return toEpochSeconds(this.options.clock.now());
+  }
+
   private async pass(): Promise<void> {
-    const { db, clock } = this.options;
-    const now = toEpochSeconds(clock.now());
-    await dispatchDueEvents(db, {
-      now,
+    const { db } = this.options;
+    const dispatched = await dispatchDueEvents(db, {
+      now: this.nowSeconds(),
       groupWaitSeconds: Math.ceil(this.options.groupWaitMs / 1000),
       retryForSeconds: Math.ceil(this.options.retryForMs / 1000),
       destinations: this.options.destinations,
       productCount: this.options.productCount(),
+      matchesPattern: matchesProductPattern,
     });
+    if (dispatched.suppressed > 0) this.options.logger.info({ suppressed: dispatched.suppressed }, 'alerts recorded but not sent (silenced)');
 
-    const due = await selectDueOutboxRows(db, now, 500);
-    const byChannel = new Map<string, OutboxRow[]>();
-    for (const row of due) byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row]);
-    for (const [channel, rows] of byChannel) {
-      if (this.lanes.has(channel)) continue;
-      const lane = this.deliverLane(channel, rows).finally(() => {
-        this.lanes.delete(channel);
-        this.wake();
-      });
-      this.lanes.set(channel, lane);
+    const now = this.nowSeconds();
+    for (const head of await selectLaneHeads(db)) {
+      const key = laneKey(head.channel, head.destination);
+      if (this.stopped || this.lanes.has(key) || head.nextAttemptAt > now) continue;
+      const lane = this.runLane(head.channel, head.destination)
+        .catch((error: unknown) => this.options.logger.error({ err: describeError(error), channel: head.channel }, 'outbox lane failed'))
+        .finally(() => {
+          this.lanes.delete(key);
+          this.wake();
+        });
+      this.lanes.set(key, lane);
     }
-    await this.scheduleNext(now);
+    await this.scheduleNext();
   }
 
-  private async deliverLane(channel: string, rows: readonly OutboxRow[]): Promise<void> {
-    for (const row of rows) {
-      if (this.stopped) return;
-      await this.deliver(channel, row);
+  /** Sends a lane's due rows oldest first; stops at the first row that must wait for a retry. */
+  private async runLane(channel: string, destination: string): Promise<void> {
+    const { db } = this.options;
+    while (!this.stopped) {
+      const row = await selectLaneHead(db, channel, destination);
+      const now = this.nowSeconds();
+      if (!row || row.next_attempt_at > now) return;
+      const leaseUntil = toEpochSeconds(this.options.clock.now() + this.leaseMs) + 1;
+      if (!(await claimOutboxRow(db, row.id, now, leaseUntil))) return;
+      const keepGoing = await this.deliver(channel, row);
+      if (!keepGoing) return;
     }
   }
 
-  private async deliver(channel: string, row: OutboxRow): Promise<void> {
+  /** One attempt. Returns true when the lane may move on (sent, or failed for good). */
+  private async deliver(channel: string, row: OutboxRow): Promise<boolean> {
     const { db, clock, logger } = this.options;
     const notifier = this.byChannel.get(channel);
-    const payload = JSON.parse(row.payload) as OutboxPayload;
+    const attempts = row.attempts + 1;
     const log = logger.child({ outboxId: row.id, channel, destination: row.destination });
+    let payload: OutboxPayload;
     try {
+      payload = JSON.parse(row.payload) as OutboxPayload;
       if (!notifier) throw new DeliveryError(`channel ${channel} is not configured any more`, false);
-      await notifier.send({ idempotencyKey: row.idempotency_key, events: payload.events, productCount: payload.productCount }, row.destination);
-      await markOutboxSent(db, row.id, toEpochSeconds(clock.now()));
-      this.options.onResult?.(channel, 'sent');
-      log.info({ events: payload.events.length, attempts: row.attempts + 1 }, 'alert delivered');
+      await notifier.send({ idempotencyKey: row.idempotency_key, events: payload.events, productCount: payload.productCount }, row.destination, this.abort.signal);
     } catch (error) {
-      const message = describeError(error);
-      const nowMs = clock.now();
-      const retryable = error instanceof DeliveryError ? error.retryable : true;
-      const waitMs =
-        error instanceof DeliveryError && error.retryAfterMs !== null
-          ? error.retryAfterMs
-          : backoffDelayMs(row.attempts + 1, this.options.backoff?.baseMs ?? 2000, this.options.backoff?.maxMs ?? 300_000);
-      const nextAt = toEpochSeconds(nowMs + waitMs);
-      if (!retryable || nextAt > row.give_up_at) {
-        await markOutboxFailed(db, row.id, message);
-        this.options.onResult?.(channel, 'failed');
-        log.error({ err: message, attempts: row.attempts + 1 }, retryable ? 'alert delivery gave up after the retry window' : 'alert delivery failed permanently');
-      } else {
-        await markOutboxRetry(db, row.id, nextAt, message);
-        this.options.onResult?.(channel, 'retry');
-        log.warn({ err: message, attempts: row.attempts + 1, retryInMs: waitMs }, 'alert delivery failed; will retry');
-      }
+      return this.recordFailure(channel, row, attempts, error, log);
+    }
+    await markOutboxSent(db, row.id, toEpochSeconds(clock.now()));
+    this.report(channel, 'sent', { destination: row.destination, attempts });
+    log.info({ events: payload.events.length, kinds: [...new Set(payload.events.map((event) => event.kind))], attempts }, 'alert delivered');
+    return true;
+  }
+
+  private async recordFailure(channel: string, row: OutboxRow, attempts: number, error: unknown, log: Logger): Promise<boolean> {
+    const { db, clock } = this.options;
+    const message = describeError(error);
+    const nowMs = clock.now();
+    if (this.abort.signal.aborted) {
+      // Shutdown, not the provider's fault: due again at once on the next start.
+      await markOutboxRetry(db, row.id, toEpochSeconds(nowMs), message);
+      log.warn({ err: message }, 'alert delivery interrupted by shutdown; it stays queued');
+      return false;
+    }
+    const retryable = error instanceof DeliveryError ? error.retryable : true;
+    const retryAfterMs = error instanceof DeliveryError ? error.retryAfterMs : null;
+    const waitMs =
+      retryAfterMs ?? backoffDelayMs(attempts, this.options.backoff?.baseMs ?? 2000, this.options.backoff?.maxMs ?? 300_000, this.options.random);
+    const nextAt = Math.ceil((nowMs + waitMs) / 1000);
+    const detail = { destination: row.destination, attempts, error: message };
+    if (!retryable) {
+      await markOutboxFailed(db, row.id, message);
+      this.report(channel, 'failed', detail);
+      log.error({ err: message, attempts }, 'alert delivery failed permanently; not retrying (fix the channel config, then run `netwatch notify-test`)');
+      return true;
+    }
+    if (nextAt > row.give_up_at) {
+      await markOutboxFailed(db, row.id, `gave up after ${attempts} attempts: ${message}`);
+      this.report(channel, 'failed', detail);
+      log.error({ err: message, attempts }, 'alert delivery gave up after the retry window (alerting.retryFor)');
+      return true;
+    }
+    await markOutboxRetry(db, row.id, nextAt, message);
+    this.report(channel, 'retry', detail);
+    log.warn({ err: message, attempts, retryInMs: nextAt * 1000 - nowMs, retryAfter: retryAfterMs !== null }, 'alert delivery failed; will retry');
+    return false;
+  }
+
+  private report(channel: string, result: DeliveryResult, detail: DeliveryResultDetail): void {
+    try {
+      this.options.onResult?.(channel, result, detail);
+    } catch (error) {
+      this.options.logger.warn({ err: describeError(error) }, 'delivery result callback threw');
     }
   }
 
-  private async scheduleNext(now: number): Promise<void> {
+  private async scheduleNext(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (this.stopped) return;
     const { db } = this.options;
-    const nextAttempt = await nextOutboxAttemptAt(db);
+    const heads = (await selectLaneHeads(db)).filter((head) => !this.lanes.has(laneKey(head.channel, head.destination)));
     const oldestEvent = await db
       .selectFrom('alert_events')
       .select((eb) => eb.fn.min('occurred_at').as('oldest'))
       .where('dispatched_at', 'is', null)
       .executeTakeFirst();
     const groupWaitSeconds = Math.ceil(this.options.groupWaitMs / 1000);
-    const candidates = [nextAttempt, oldestEvent?.oldest == null ? null : oldestEvent.oldest + groupWaitSeconds].filter(
-      (value): value is number => value !== null,
-    );
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    const candidates = [...heads.map((head) => head.nextAttemptAt), ...(oldestEvent?.oldest == null ? [] : [oldestEvent.oldest + groupWaitSeconds])];
     if (candidates.length === 0) return;
-    const delayMs = Math.max(50, (Math.min(...candidates) - now) * 1000);
-    this.timer = setTimeout(() => this.wake(), Math.min(delayMs, 60_000));
+    const delayMs = Math.min(MAX_SLEEP_MS, Math.max(50, Math.min(...candidates) * 1000 - this.options.clock.now()));
+    this.timer = setTimeout(() => this.wake(), delayMs);
     this.timer.unref();
   }
+}
+
+function laneKey(channel: string, destination: string): string {
+  return `${channel}\u0000${destination}`;
 }
