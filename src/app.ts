@@ -1,8 +1,9 @@
 import type { Config } from './config/load-config.js';
 import { createIimmpactClient, createTokenBucket, type IimmpactClient, type NetworkStatusSource } from './iimmpact/index.js';
-import { createConsoleNotifier } from './notify/console-notifier.js';
+import { createAlertPolicyExtension, recordCycleConditions } from './notify/alert-policy.js';
+import { createAlertChannels } from './notify/channels.js';
 import type { Notifier } from './notify/notifier.js';
-import { OutboxWorker } from './notify/outbox-worker.js';
+import { type DeliveryResult, type DeliveryResultDetail, OutboxWorker } from './notify/outbox-worker.js';
 import { CheckRecorder } from './poller/check-recorder.js';
 import { ProductRegistry } from './poller/product-registry.js';
 import { type CycleSummary, runCycle } from './poller/run-cycle.js';
@@ -12,7 +13,6 @@ import { describeError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createScrubber } from './shared/secret-scrubber.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from './store/database.js';
-import type { Destination } from './store/outbox-repository.js';
 
 /** How often `products: all` re-reads the product list. */
 const PRODUCT_LIST_REFRESH_MS = 3_600_000;
@@ -24,6 +24,8 @@ export interface AppOptions {
   source?: NetworkStatusSource;
   /** Replaces the configured notifiers. */
   notifiers?: readonly Notifier[];
+  /** Called after every alert delivery attempt (for metrics). Must not throw. */
+  onDeliveryResult?: (channel: string, result: DeliveryResult, detail: DeliveryResultDetail) => void;
 }
 
 /** Facts about the last cycle, for `/readyz`, metrics and `netwatch status`. */
@@ -47,6 +49,7 @@ export class App {
   registry!: ProductRegistry;
   recorder!: CheckRecorder;
   outbox!: OutboxWorker;
+  notifiers: readonly Notifier[] = [];
   lastCycle: CycleRecord | null = null;
   private scheduler: Scheduler | null = null;
   private client: IimmpactClient | null = null;
@@ -72,6 +75,7 @@ export class App {
           config.alerting.email?.smtpUrl,
           config.http.token,
           ...config.alerting.routes.map((route) => route.slack?.webhookUrl),
+          smtpPassword(config.alerting.email?.smtpUrl),
         ]),
       });
   }
@@ -83,19 +87,30 @@ export class App {
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
     this.source = this.options.source ?? this.createClient();
     this.registry = new ProductRegistry(this.store.db);
+    const channels = createAlertChannels(this.config.alerting, {
+      logger: this.logger.child({ component: 'notify' }),
+      nowSeconds: () => toEpochSeconds(this.clock.now()),
+      ...(this.options.notifiers ? { notifiers: this.options.notifiers } : {}),
+    });
+    for (const warning of channels.warnings) this.logger.warn(warning);
+    this.notifiers = channels.notifiers;
     this.outbox = new OutboxWorker({
       db: this.store.db,
-      notifiers: this.options.notifiers ?? [createConsoleNotifier(this.logger, () => toEpochSeconds(this.clock.now()))],
-      destinations: this.destinations(),
+      notifiers: channels.notifiers,
+      destinations: channels.destinations,
       logger: this.logger.child({ component: 'outbox' }),
       clock: this.clock,
       groupWaitMs: this.config.alerting.groupWait,
       retryForMs: this.config.alerting.retryFor,
+      sendTimeoutMs: this.config.alerting.sendTimeout,
       productCount: () => this.registry.size,
+      ...(this.options.onDeliveryResult ? { onResult: this.options.onDeliveryResult } : {}),
     });
     this.recorder = new CheckRecorder({
       db: this.store.db,
       logger: this.logger.child({ component: 'recorder' }),
+      // Reminders, silence ends and Unknown-too-long alerts commit with the checks that triggered them.
+      extensions: [createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter })],
       // Commit before waking the worker, so a crash can't lose the alert.
       onAlertsCommitted: () => this.outbox.wake(),
     });
@@ -150,6 +165,7 @@ export class App {
     const fields = { durationMs: finishedAtMs - startedAtMs, ...summary };
     if (summary.allFailed) log.error(fields, 'every request in the cycle failed: IIMMPACT unreachable or rejecting us');
     else log.info(fields, 'cycle finished');
+    await this.recordOperatorConditions(summary, startedAtMs, finishedAtMs);
     return record;
   }
 
@@ -160,6 +176,7 @@ export class App {
     await this.scheduler?.stop(5000);
     await this.recorder?.close();
     await this.outbox?.stop();
+    for (const notifier of this.notifiers) await notifier.close?.().catch(() => undefined);
     this.client?.close();
     await this.store?.close();
     this.logger.info('netwatch stopped');
@@ -204,7 +221,23 @@ export class App {
     return this.client;
   }
 
-  private destinations(): Destination[] {
-    return [{ channel: 'console', destination: 'default' }];
+  /** API-wide monitoring-blind alerts (unreachable, auth); committed, then the outbox is woken. Never throws. */
+  private async recordOperatorConditions(summary: CycleSummary, startedAtMs: number, finishedAtMs: number): Promise<void> {
+    try {
+      const raised = await recordCycleConditions(this.store.db, summary, toEpochSeconds(startedAtMs), toEpochSeconds(finishedAtMs));
+      if (raised > 0) this.outbox.wake();
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'recording the monitoring condition failed; it is re-evaluated next cycle');
+    }
+  }
+}
+
+/** The password inside an SMTP URL, so the log scrubber knows it on its own too. */
+function smtpPassword(smtpUrl: string | undefined): string | undefined {
+  if (!smtpUrl) return undefined;
+  try {
+    return decodeURIComponent(new URL(smtpUrl).password) || undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -17,8 +17,11 @@ export interface RecordedCheck {
   productInfo?: { name: string | null; img: string | null };
 }
 
-/** Extra writes that must commit atomically with a batch (rollups, reminders, operator alerts). */
-export type BatchExtension = (trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]) => Promise<void>;
+/**
+ * Extra writes that must commit atomically with a batch (rollups, reminders, operator alerts).
+ * An extension that inserts alert events returns how many, so the outbox is woken after the commit.
+ */
+export type BatchExtension = (trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]) => Promise<void | number>;
 
 export interface BatchResult {
   /** Alert events inserted; the caller wakes the outbox after this resolves. */
@@ -88,7 +91,10 @@ export async function writeCheckBatch(
     for (const check of batch) {
       for (const event of check.events) alertEvents += await applyTransition(trx, check, event);
     }
-    for (const extend of extensions) await extend(trx, batch);
+    for (const extend of extensions) {
+      const added = await extend(trx, batch);
+      if (typeof added === 'number') alertEvents += added;
+    }
     return { alertEvents };
   });
 }
