@@ -43,8 +43,10 @@ export function createAlertPolicyExtension(options: AlertPolicyOptions): BatchEx
 
 async function raiseReminders(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[], now: number, remindEvery: number): Promise<number> {
   if (remindEvery <= 0) return 0;
-  // Only products checked in this batch: a product no longer polled is not reminded about forever.
-  const ids = [...new Set(batch.map((check) => check.productId))];
+  // Only products seen in Interruption in this batch: a product no longer polled is not reminded
+  // about forever, and one that is recovering (a Healthy check not yet confirmed) or Unknown waits
+  // for the next check rather than being called "still interrupted".
+  const ids = [...new Set(batch.filter((check) => check.observation.status === 'Interruption').map((check) => check.productId))];
   const open = await openOutages(trx, ids);
   if (open.length === 0) return 0;
   const due = decideReminders(

@@ -50,7 +50,7 @@ export interface OutboxWorkerOptions {
 
 /** Margin on top of the send timeout before a claimed row may be claimed again. */
 const LEASE_MARGIN_MS = 5000;
-/** Longest sleep between passes; a safety net, not the delivery path. */
+/** Longest sleep between passes; a safety net, not the delivery path (commits wake the worker). */
 const MAX_SLEEP_MS = 60_000;
 
 /**
@@ -257,8 +257,10 @@ export class OutboxWorker {
       .executeTakeFirst();
     const groupWaitSeconds = Math.ceil(this.options.groupWaitMs / 1000);
     const candidates = [...heads.map((head) => head.nextAttemptAt), ...(oldestEvent?.oldest == null ? [] : [oldestEvent.oldest + groupWaitSeconds])];
-    if (candidates.length === 0) return;
-    const delayMs = Math.min(MAX_SLEEP_MS, Math.max(50, Math.min(...candidates) * 1000 - this.options.clock.now()));
+    // With nothing scheduled, still look again now and then: rows written by another process
+    // (`netwatch check`, a restart of the CLI) must not wait for this process's next commit.
+    const delayMs =
+      candidates.length === 0 ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(50, Math.min(...candidates) * 1000 - this.options.clock.now()));
     this.timer = setTimeout(() => this.wake(), delayMs);
     this.timer.unref();
   }
