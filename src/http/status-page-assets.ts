@@ -53,7 +53,7 @@ function hideTip() {
 }
 
 function showTip(seg) {
-  if (active) active.classList.remove('active');
+  if (active && active !== seg) active.classList.remove('active');
   active = seg;
   seg.classList.add('active');
   tooltip.textContent = seg.getAttribute('data-tip') || '';
@@ -86,9 +86,10 @@ root.addEventListener('mouseover', (event) => {
 root.addEventListener('mouseout', (event) => {
   if (segOf(event.target) && !segOf(event.relatedTarget)) hideTip();
 });
+// A tap fires mouseover then click: show on both, hide on a tap or click elsewhere.
 root.addEventListener('click', (event) => {
   const seg = segOf(event.target);
-  if (seg && seg !== active) showTip(seg);
+  if (seg) showTip(seg);
   else hideTip();
 });
 document.addEventListener('keydown', (event) => {
@@ -192,6 +193,7 @@ a{color:inherit}
 .uptime strong{color:var(--text);font-variant-numeric:tabular-nums}
 .narrow-only{display:none}
 .incident{display:flex;gap:8px 14px;align-items:baseline;padding:12px 20px;border-bottom:1px solid var(--border);flex-wrap:wrap}
+.incident>.badge{min-width:5.5rem;justify-content:center}
 .incident-body{flex:1 1 260px;min-width:0}
 .incident-when{color:var(--muted);font-size:.85rem;display:block}
 .incident-duration{font-variant-numeric:tabular-nums;font-weight:600;white-space:nowrap}
