@@ -1,4 +1,9 @@
+import { ConfigError } from './config/config-error.js';
 import type { Config } from './config/load-config.js';
+import { createHttpService } from './http/http-service.js';
+import { createMetrics, type Metrics, storeScrapeSources } from './http/metrics.js';
+import { READY_INTERVALS } from './http/readiness.js';
+import type { HttpServer } from './http/server.js';
 import { createIimmpactClient, createTokenBucket, type IimmpactClient, type NetworkStatusSource } from './iimmpact/index.js';
 import { createAlertPolicyExtension, recordCycleConditions } from './notify/alert-policy.js';
 import { createAlertChannels } from './notify/channels.js';
@@ -9,7 +14,7 @@ import { ProductRegistry } from './poller/product-registry.js';
 import { type CycleSummary, runCycle } from './poller/run-cycle.js';
 import { Scheduler } from './poller/scheduler.js';
 import { type Clock, systemClock, toEpochSeconds } from './shared/clock.js';
-import { describeError } from './shared/errors.js';
+import { describeError, NetwatchError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createScrubber } from './shared/secret-scrubber.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from './store/database.js';
@@ -51,6 +56,11 @@ export class App {
   outbox!: OutboxWorker;
   notifiers: readonly Notifier[] = [];
   lastCycle: CycleRecord | null = null;
+  /** Prometheus metrics on a registry of this app's own; served at /metrics. */
+  readonly metrics: Metrics;
+  /** The HTTP server's base URL once listening (e.g. `http://127.0.0.1:9464/`); null when off. */
+  httpUrl: string | null = null;
+  private http: HttpServer | null = null;
   private scheduler: Scheduler | null = null;
   private client: IimmpactClient | null = null;
   private source!: NetworkStatusSource;
@@ -64,6 +74,8 @@ export class App {
   ) {
     this.config = config;
     this.clock = options.clock ?? systemClock;
+    // Process metrics only where something can scrape them (a daemon with HTTP on).
+    this.metrics = createMetrics({ processMetrics: config.http.enabled });
     this.logger =
       options.logger ??
       createLogger({
@@ -85,6 +97,9 @@ export class App {
     this.store = openDatabase(this.config.database);
     const applied = await migrateToLatest(this.store.db);
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
+    this.metrics.setScrapeSources(
+      storeScrapeSources(this.store.db, { staleAfterSeconds: READY_INTERVALS * this.config.scheduleIntervalSeconds, nowMs: () => this.clock.now() }),
+    );
     this.source = this.options.source ?? this.createClient();
     this.registry = new ProductRegistry(this.store.db);
     const channels = createAlertChannels(this.config.alerting, {
@@ -104,7 +119,10 @@ export class App {
       retryForMs: this.config.alerting.retryFor,
       sendTimeoutMs: this.config.alerting.sendTimeout,
       productCount: () => this.registry.size,
-      ...(this.options.onDeliveryResult ? { onResult: this.options.onDeliveryResult } : {}),
+      onResult: (channel, result, detail) => {
+        this.metrics.recordNotification(channel, result);
+        this.options.onDeliveryResult?.(channel, result, detail);
+      },
     });
     this.recorder = new CheckRecorder({
       db: this.store.db,
@@ -121,9 +139,11 @@ export class App {
   async start(): Promise<void> {
     await this.open();
     for (const warning of this.config.warnings) this.logger.warn(warning);
+    await this.startHttp();
     this.scheduler = new Scheduler({
       expression: this.config.schedule,
       logger: this.logger,
+      onOverrun: () => this.metrics.recordOverrun(),
       run: async (signal) => {
         await this.pollCycle(signal);
       },
@@ -151,6 +171,7 @@ export class App {
       deadlineMs: startedAtMs + this.config.scheduleIntervalSeconds * 800,
       ...(signal ? { signal } : {}),
       onObservation: (product, observation, events) => {
+        this.metrics.recordCheck(product.code, observation.status);
         if (observation.status === 'Unknown') {
           log.warn({ product: product.code, errorKind: observation.errorKind, httpStatus: observation.httpStatus, err: observation.error }, 'check failed; recorded as Unknown');
         }
@@ -161,6 +182,7 @@ export class App {
     });
     const finishedAtMs = this.clock.now();
     const record: CycleRecord = { id, startedAtMs, finishedAtMs, summary };
+    this.metrics.recordCycle({ startedAtMs, finishedAtMs });
     this.lastCycle = record;
     const fields = { durationMs: finishedAtMs - startedAtMs, ...summary };
     if (summary.allFailed) log.error(fields, 'every request in the cycle failed: IIMMPACT unreachable or rejecting us');
@@ -173,6 +195,9 @@ export class App {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // HTTP first: no request may see a half-closed database.
+    await this.http?.stop();
+    this.http = null;
     await this.scheduler?.stop(5000);
     await this.recorder?.close();
     await this.outbox?.stop();
@@ -217,8 +242,39 @@ export class App {
       limiter,
       retry: { maxAttempts: this.config.api.retries + 1, baseDelayMs: 250, maxDelayMs: 5000 },
       clock: this.clock,
+      onResponse: (info) => this.metrics.recordApiResponse(info),
     });
     return this.client;
+  }
+
+  /**
+   * Binds the HTTP server after the database is open and before the first
+   * poll, so a second daemon started by mistake (same port) fails at once,
+   * before it calls IIMMPACT or writes a check. A port that cannot be bound is
+   * a configuration error (exit 2, one clear line): an orchestrator should see
+   * the failure rather than a daemon that runs without health checks.
+   */
+  private async startHttp(): Promise<void> {
+    if (!this.config.http.enabled) return;
+    try {
+      this.http = createHttpService({
+        http: this.config.http,
+        db: this.store.db,
+        metrics: this.metrics,
+        logger: this.logger.child({ component: 'http' }),
+        nowMs: () => this.clock.now(),
+        lastCycleFinishedAtMs: () => this.lastCycle?.finishedAtMs ?? null,
+        intervalSeconds: this.config.scheduleIntervalSeconds,
+      });
+      const { url } = await this.http.start();
+      this.httpUrl = url;
+      this.logger.info({ url, auth: this.config.http.token ? 'token required' : 'none (loopback only)' }, 'HTTP server listening');
+    } catch (error) {
+      this.http = null;
+      await this.stop();
+      if (error instanceof NetwatchError && error.code === 'config_invalid') throw new ConfigError([error.message]);
+      throw error;
+    }
   }
 
   /** API-wide monitoring-blind alerts (unreachable, auth); committed, then the outbox is woken. Never throws. */
