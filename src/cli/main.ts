@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { App } from '../app.js';
 import { runCheck, runConfigValidate, runDaemon, runMigrate, runStatus, loadCliConfig, reportFailure, type GlobalOptions } from './commands.js';
 import { runDemo } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { runNotifyTest } from './notify-test.js';
+import { runSilenceAdd, runSilenceList, runSilenceRemove } from './silence-commands.js';
 
 /** The CLI is the only place that calls process.exit. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -66,6 +68,42 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--database <file>', 'database file for the demo', './data/demo.db')
     .action(async (options: { for?: string; database: string }) => {
       exitCode = await runDemo(options);
+    });
+
+  const silence = program
+    .command('silence')
+    .description('hold back alerts for chosen products for a while: they are recorded, not sent (stored in the database)');
+  silence
+    .command('add')
+    .description('silence a product code or glob; if it is still in Interruption when the silence ends, one alert goes out then')
+    .argument('<product>', 'product code or glob: TNB, ASTRO*, or "*" (quoted) for every product')
+    .requiredOption('--for <duration>', 'how long, e.g. 30m, 2h, 1d (at most 30d)')
+    .requiredOption('--reason <text>', 'why, shown in `silence list` and on the alert sent when it ends')
+    .action(async (product: string, options: { for: string; reason: string }) => {
+      exitCode = await runSilenceAdd(loadCliConfig(global(), false), product, options);
+    });
+  silence
+    .command('list')
+    .description('show active silences')
+    .option('--all', 'include ended and removed silences')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { all?: boolean; json?: boolean }) => {
+      exitCode = await runSilenceList(loadCliConfig(global(), false), options);
+    });
+  silence
+    .command('remove')
+    .description('end a silence now (alerts flow again; one is sent for a product still in Interruption)')
+    .argument('<id>', 'silence id from `silence list`')
+    .action(async (id: string) => {
+      exitCode = await runSilenceRemove(loadCliConfig(global(), false), id);
+    });
+
+  program
+    .command('notify-test')
+    .description('send a clearly marked test message to every configured Slack and email destination and report success or the exact error')
+    .addOption(new Option('--channel <channel>', 'only this channel').choices(['slack', 'email']))
+    .action(async (options: { channel?: 'slack' | 'email' }) => {
+      exitCode = await runNotifyTest(loadCliConfig(global(), false), options);
     });
 
   try {
