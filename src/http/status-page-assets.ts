@@ -217,5 +217,9 @@ a{color:inherit}
 .wide-only{display:none}
 .narrow-only{display:inline}
 .uptimes{gap:10px}
+.incident{display:grid;grid-template-columns:1fr auto;gap:4px 12px}
+.incident>.badge{grid-column:1/-1;justify-self:start;min-width:0}
+.incident-body{grid-column:1}
+.incident-duration{grid-column:2;grid-row:2}
 }
 `;

@@ -166,11 +166,14 @@ export function renderProduct(product: PageProduct, model: StatusPageModel): str
       up += day[0];
       down += day[1];
       const ratio = daySeconds > 0 ? day[0] / daySeconds : null;
+      // Time in the day (so far) that no check vouched for: it counts neither way.
+      const unmonitored = Math.max(0, Math.min(dayStart + 86400, model.generatedAt) - dayStart) - daySeconds;
       if (day[1] > 0) downDays.push(`${parts.date} ${formatDuration(day[1])} down`);
       const tip = [
         `${parts.weekday} ${parts.date}`,
         ratio === null ? 'No data' : `${formatPercent(ratio)} uptime`,
         ratio === null ? '' : day[1] > 0 ? `${formatDuration(day[1])} down` : 'No downtime',
+        ratio !== null && unmonitored >= 60 ? `${formatDuration(unmonitored)} not monitored` : '',
       ]
         .filter((line) => line !== '')
         .join('\n');
