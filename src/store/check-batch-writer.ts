@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { ProductAlertPayload } from '../domain/alert-event.js';
 import type { Observation } from '../domain/observation.js';
 import type { ProductState } from '../domain/product-state.js';
@@ -28,7 +28,13 @@ export interface BatchResult {
   alertEvents: number;
 }
 
-const ROWS_PER_INSERT = 500;
+/**
+ * Rows per multi-row INSERT. A batch of n rows runs as full chunks of the
+ * largest size plus one statement per set bit of the remainder, so only
+ * these eight SQL shapes exist and every one of them stays prepared (see
+ * `openDatabase`): a batch's cost is binding and inserting, not compiling.
+ */
+const CHUNK_SIZES = [128, 64, 32, 16, 8, 4, 2, 1] as const;
 
 /**
  * Writes a batch of checks in ONE transaction: check rows, product state,
@@ -42,49 +48,39 @@ export async function writeCheckBatch(
   extensions: readonly BatchExtension[] = [],
 ): Promise<BatchResult> {
   if (batch.length === 0) return { alertEvents: 0 };
+  const statements = batchStatementsFor(db);
   return db.transaction().execute(async (trx) => {
     const errorIds = await internErrorTexts(trx, batch);
     await updateProductInfo(trx, batch);
 
-    for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
-      const rows = batch.slice(i, i + ROWS_PER_INSERT).map(({ productId, observation: o }) => ({
-        checked_at: o.checkedAt,
-        product_id: productId,
-        status: STATUS_CODE[o.status],
-        latency_ms: Math.max(0, Math.round(o.latencyMs)),
-        http_status: o.httpStatus,
-        error_id: o.error === null ? null : (errorIds.get(o.error) ?? null),
-        source_updated_at: o.sourceUpdatedAt,
-      }));
-      // A same-second duplicate (e.g. `netwatch check` racing the daemon) keeps the first row.
-      await trx.insertInto('checks').values(rows).onConflict((oc) => oc.columns(['checked_at', 'product_id']).doNothing()).execute();
-
-      const states = batch.slice(i, i + ROWS_PER_INSERT).map(({ productId, observation: o, next }) => ({
-        product_id: productId,
-        ...productStateColumns(next),
-        last_checked_at: o.checkedAt,
-        last_status: STATUS_CODE[o.status],
-        last_http_status: o.httpStatus,
-        last_error_id: o.error === null ? null : (errorIds.get(o.error) ?? null),
-      }));
-      await trx
-        .insertInto('product_state')
-        .values(states)
-        .onConflict((oc) =>
-          oc.column('product_id').doUpdateSet((eb) => ({
-            confirmed: eb.ref('excluded.confirmed'),
-            confirmed_since: eb.ref('excluded.confirmed_since'),
-            streak_status: eb.ref('excluded.streak_status'),
-            streak_count: eb.ref('excluded.streak_count'),
-            streak_started_at: eb.ref('excluded.streak_started_at'),
-            unknown_since: eb.ref('excluded.unknown_since'),
-            last_checked_at: eb.ref('excluded.last_checked_at'),
-            last_status: eb.ref('excluded.last_status'),
-            last_http_status: eb.ref('excluded.last_http_status'),
-            last_error_id: eb.ref('excluded.last_error_id'),
-          })),
-        )
-        .execute();
+    for (let offset = 0; offset < batch.length; ) {
+      const rows = chunkSize(batch.length - offset);
+      const checkParams: unknown[] = [];
+      const stateParams: unknown[] = [];
+      for (let i = offset; i < offset + rows; i++) {
+        const { productId, observation: o, next } = batch[i] as RecordedCheck;
+        const status = STATUS_CODE[o.status];
+        const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
+        // Same column order as CHECK_COLUMNS and STATE_COLUMNS below.
+        checkParams.push(o.checkedAt, productId, status, Math.max(0, Math.round(o.latencyMs)), o.httpStatus, errorId, o.sourceUpdatedAt);
+        const state = productStateColumns(next);
+        stateParams.push(
+          productId,
+          state.confirmed,
+          state.confirmed_since,
+          state.streak_status,
+          state.streak_count,
+          state.streak_started_at,
+          state.unknown_since,
+          o.checkedAt,
+          status,
+          o.httpStatus,
+          errorId,
+        );
+      }
+      await trx.executeQuery(CompiledQuery.raw(statements.insertChecks(rows), checkParams));
+      await trx.executeQuery(CompiledQuery.raw(statements.upsertStates(rows), stateParams));
+      offset += rows;
     }
 
     let alertEvents = 0;
@@ -100,8 +96,8 @@ export async function writeCheckBatch(
 }
 
 async function applyTransition(trx: Transaction<DatabaseSchema>, check: RecordedCheck, event: TransitionEvent): Promise<number> {
-  const product = await trx.selectFrom('products').select(['code', 'name', 'img']).where('id', '=', check.productId).executeTakeFirstOrThrow();
   if (event.type === 'baseline_healthy') return 0;
+  const product = await trx.selectFrom('products').select(['code', 'name', 'img']).where('id', '=', check.productId).executeTakeFirstOrThrow();
 
   if (event.type === 'outage_opened') {
     const outage = await trx
@@ -180,4 +176,100 @@ async function updateProductInfo(trx: Transaction<DatabaseSchema>, batch: readon
     if (!productInfo) continue;
     await trx.updateTable('products').set({ name: productInfo.name, img: productInfo.img }).where('id', '=', productId).execute();
   }
+}
+
+const CHECK_COLUMNS = ['checked_at', 'product_id', 'status', 'latency_ms', 'http_status', 'error_id', 'source_updated_at'] as const;
+const STATE_COLUMNS = [
+  'product_id',
+  'confirmed',
+  'confirmed_since',
+  'streak_status',
+  'streak_count',
+  'streak_started_at',
+  'unknown_since',
+  'last_checked_at',
+  'last_status',
+  'last_http_status',
+  'last_error_id',
+] as const;
+
+/** The largest chunk size that fits in `remaining` rows. */
+function chunkSize(remaining: number): number {
+  for (const size of CHUNK_SIZES) if (size <= remaining) return size;
+  return 1;
+}
+
+interface BatchStatements {
+  /** SQL of the checks INSERT for `rows` rows; parameters in CHECK_COLUMNS order, row by row. */
+  insertChecks(rows: number): string;
+  /** SQL of the product_state upsert for `rows` rows; parameters in STATE_COLUMNS order, row by row. */
+  upsertStates(rows: number): string;
+}
+
+const statementsByDb = new WeakMap<Kysely<DatabaseSchema>, BatchStatements>();
+
+/**
+ * The batch's two multi-row statements, built with Kysely (so they stay
+ * dialect-neutral) and compiled once per chunk size and database. Building a
+ * 500-row insert through the query builder on every batch, value by value,
+ * cost more than SQLite's own work (profile in docs/performance.md); the
+ * compiled SQL is executed with fresh parameters instead.
+ */
+function batchStatementsFor(db: Kysely<DatabaseSchema>): BatchStatements {
+  let statements = statementsByDb.get(db);
+  if (statements) return statements;
+  const compiled = (build: (rows: number) => CompiledQuery, columns: readonly string[]) => {
+    const cache = new Map<number, string>();
+    return (rows: number): string => {
+      let sql = cache.get(rows);
+      if (sql === undefined) {
+        const query = build(rows);
+        // Templates are built with each value set to its column's index, so this
+        // proves the parameter order matches the order the caller pushes in.
+        const inOrder = query.parameters.length === rows * columns.length && query.parameters.every((value, i) => value === i % columns.length);
+        if (!inOrder) throw new Error(`unexpected parameter order in ${query.sql.slice(0, 80)}`);
+        sql = query.sql;
+        cache.set(rows, sql);
+      }
+      return sql;
+    };
+  };
+  const template = <C extends readonly string[]>(columns: C, rows: number) =>
+    Array.from({ length: rows }, () => Object.fromEntries(columns.map((column, index) => [column, index])));
+  statements = {
+    insertChecks: compiled(
+      (rows) =>
+        db
+          .insertInto('checks')
+          .values(template(CHECK_COLUMNS, rows) as never)
+          // A same-second duplicate (e.g. `netwatch check` racing the daemon) keeps the first row.
+          .onConflict((oc) => oc.columns(['checked_at', 'product_id']).doNothing())
+          .compile(),
+      CHECK_COLUMNS,
+    ),
+    upsertStates: compiled(
+      (rows) =>
+        db
+          .insertInto('product_state')
+          .values(template(STATE_COLUMNS, rows) as never)
+          .onConflict((oc) =>
+            oc.column('product_id').doUpdateSet((eb) => ({
+              confirmed: eb.ref('excluded.confirmed'),
+              confirmed_since: eb.ref('excluded.confirmed_since'),
+              streak_status: eb.ref('excluded.streak_status'),
+              streak_count: eb.ref('excluded.streak_count'),
+              streak_started_at: eb.ref('excluded.streak_started_at'),
+              unknown_since: eb.ref('excluded.unknown_since'),
+              last_checked_at: eb.ref('excluded.last_checked_at'),
+              last_status: eb.ref('excluded.last_status'),
+              last_http_status: eb.ref('excluded.last_http_status'),
+              last_error_id: eb.ref('excluded.last_error_id'),
+            })),
+          )
+          .compile(),
+      STATE_COLUMNS,
+    ),
+  };
+  statementsByDb.set(db, statements);
+  return statements;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { NetwatchError } from '../shared/errors.js';
 import { createMigrationProvider } from './migration-provider.js';
 import type { DatabaseSchema } from './schema-types.js';
@@ -46,13 +46,46 @@ export function openDatabase(path: string, options: OpenOptions = {}): StoreData
   } catch (error) {
     throw new NetwatchError('db_unavailable', `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }) });
   return {
     db,
     sqlite,
     path,
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/** Distinct SQL texts kept prepared; the poll path uses a few dozen. */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely's SqliteDriver calls `prepare` for every query, and better-sqlite3
+ * compiles the SQL each time. The poll path runs the same statements every
+ * batch, some with thousands of parameters (multi-row inserts), where
+ * compiling cost more than executing: `prepare` was 24% of the write path's
+ * CPU in a profile (bench/, docs/performance.md). So statements are kept by
+ * SQL text, least recently used dropped first. A cached statement is safe to
+ * reuse: Kysely runs one query at a time on this single connection, binds
+ * fresh parameters on every call, and SQLite re-prepares it itself if a
+ * migration changes the schema.
+ */
+function withStatementCache(sqlite: SQLite.Database, size: number): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement !== undefined) {
+        // Re-insert to mark it most recently used (a Map iterates in insertion order).
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
     },
   };
 }
