@@ -125,10 +125,11 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
     const edge = { from, to: Math.min(hourCeil(from), to) };
     await addRawEdge(db, edge, ids, cursors, intervals, cap, totals);
   }
-  // A partial last hour: its rollup is exact while nothing after `to` has been attributed yet.
+  // A partial last hour: its rollup is exact while the product's latest check is before `to`.
   if (to % HOUR_SECONDS !== 0 && hourStart(to) >= hourCeil(from)) {
     const edge = { from: hourStart(to), to };
-    const beyond = ids.filter((id) => (cursors.get(id)?.lastCheckedAt ?? Number.NEGATIVE_INFINITY) > to);
+    // A check exactly at `to` is outside the window but inside the hour's counts.
+    const beyond = ids.filter((id) => (cursors.get(id)?.lastCheckedAt ?? Number.NEGATIVE_INFINITY) >= to);
     const beyondSet = new Set(beyond);
     const within = ids.filter((id) => !beyondSet.has(id));
     add(await sumRollups(db, 'hourly', within, { from: edge.from, to: edge.from + HOUR_SECONDS }));

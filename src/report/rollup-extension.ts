@@ -3,6 +3,7 @@ import { STATUS_CODE } from '../domain/status.js';
 import type { BatchExtension } from '../store/check-batch-writer.js';
 import {
   addRollupDeltas,
+  deleteEmptyRollups,
   loadRollupCursors,
   type RollupCursor,
   saveRollupCursors,
@@ -42,6 +43,7 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
     const cursors = await loadRollupCursors(trx, productIds);
     const totals = new ProductHourlyTotals();
     const touched = new Set<number>();
+    let corrected = false;
 
     for (const check of batch) {
       const at = check.observation.checkedAt;
@@ -59,8 +61,10 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
 
       for (const event of check.events) {
         if (event.type === 'outage_opened') {
+          corrected = true;
           await reclassify(trx, sink, check.productId, Math.max(event.startedAt, attributedFrom), attributedUntil, cap, 'opened');
         } else if (event.type === 'outage_closed') {
+          corrected = true;
           await reclassify(trx, sink, check.productId, Math.max(event.endedAt, attributedFrom), attributedUntil, cap, 'closed');
         }
       }
@@ -77,6 +81,11 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
     const { hourly, daily } = totals.toDeltas();
     await addRollupDeltas(trx, 'hourly', hourly);
     await addRollupDeltas(trx, 'daily', daily);
+    if (corrected) {
+      // A correction can cancel earlier additions exactly; drop buckets left empty.
+      await deleteEmptyRollups(trx, 'hourly', hourly);
+      await deleteEmptyRollups(trx, 'daily', daily);
+    }
     await saveRollupCursors(trx, [...touched].map((id) => cursors.get(id) as RollupCursor));
   };
 }

@@ -92,6 +92,23 @@ export async function addRollupDeltas(db: Kysely<DatabaseSchema>, grain: RollupG
 }
 
 /**
+ * Deletes the given buckets if every count and every second in them is zero,
+ * as happens when a later correction cancels an earlier addition. Keeps the
+ * tables identical to a rebuild, which never writes empty buckets. Idempotent.
+ */
+export async function deleteEmptyRollups(db: Kysely<DatabaseSchema>, grain: RollupGrain, keys: readonly { productId: number; start: number }[]): Promise<void> {
+  const table = grain === 'hourly' ? 'rollup_hourly' : 'rollup_daily';
+  const key = grain === 'hourly' ? 'hour_start' : 'day_start';
+  for (const { productId, start } of keys) {
+    await sql`
+      delete from ${sql.table(table)}
+      where product_id = ${productId} and ${sql.ref(key)} = ${start}
+        and healthy_checks = 0 and interruption_checks = 0 and unknown_checks = 0 and healthy_s = 0 and interruption_s = 0
+    `.execute(db);
+  }
+}
+
+/**
  * Sums buckets with `from <= start < to` per product. `productIds` is
  * required so SQLite seeks the primary key per product instead of scanning.
  */
