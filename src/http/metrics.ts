@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiErrorKind } from '../domain/observation.js';
 import type { CheckStatus } from '../domain/status.js';
 import { countPendingOutbox } from '../store/outbox-repository.js';

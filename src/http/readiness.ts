@@ -43,7 +43,9 @@ export async function checkReadiness(inputs: ReadinessInputs): Promise<Readiness
     const upSeconds = Math.max(0, Math.round((inputs.nowMs - inputs.startedAtMs) / 1000));
     reasons.push(`no poll cycle has finished since the daemon started ${upSeconds} s ago`);
   } else if (!cycleOk) {
-    reasons.push(`the last poll cycle finished ${ageSeconds} s ago; expected one within ${maxAgeSeconds} s (${READY_INTERVALS} schedule intervals)`);
+    reasons.push(
+      `the last poll cycle finished ${ageSeconds} s ago; expected one within ${maxAgeSeconds} s (${READY_INTERVALS} schedule intervals)`,
+    );
   }
 
   let databaseError: string | null = null;

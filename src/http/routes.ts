@@ -7,8 +7,8 @@ import { checkReadiness } from './readiness.js';
 import { errorReply, HTML_TYPE, jsonReply, type Reply, TEXT_TYPE } from './reply.js';
 import type { Route, RouteRequest } from './router.js';
 import { pageContentSecurityPolicy } from './security-headers.js';
-import { statusPageAssets } from './status-page-assets.js';
 import { renderStatusPage } from './status-page.js';
+import { statusPageAssets } from './status-page-assets.js';
 import { productStatusJson, type StatusService } from './status-service.js';
 
 export interface RouteDeps {
@@ -84,7 +84,11 @@ async function statusAll(deps: RouteDeps): Promise<Reply> {
   const snapshot = await deps.status.snapshot();
   return jsonReply(
     200,
-    { asOf: iso(snapshot.asOf), pollIntervalSeconds: deps.intervalSeconds, products: snapshot.products.map((product) => productStatusJson(product, iso)) },
+    {
+      asOf: iso(snapshot.asOf),
+      pollIntervalSeconds: deps.intervalSeconds,
+      products: snapshot.products.map((product) => productStatusJson(product, iso)),
+    },
     { etag: true, headers: { 'Cache-Control': statusCacheControl(deps, snapshot.asOf) } },
   );
 }
@@ -117,9 +121,14 @@ async function reportEndpoint(deps: RouteDeps, request: RouteRequest, kind: 'out
       { zone: tz as ReportTimeZone, ...optional('from', request.query.get('from')), ...optional('to', request.query.get('to')) },
       nowSeconds,
     );
-    const listed = request.query.getAll('product').flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
+    const listed = request.query
+      .getAll('product')
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter((value) => value !== '');
     for (const code of listed) {
-      if (!PRODUCT_PARAM.test(code)) throw new ReportInputError(`product: a product code is 1-32 letters, digits, _ or -; got "${code.slice(0, 40)}"`);
+      if (!PRODUCT_PARAM.test(code))
+        throw new ReportInputError(`product: a product code is 1-32 letters, digits, _ or -; got "${code.slice(0, 40)}"`);
     }
     products = listed.length > 0 ? [...new Set(listed)] : undefined;
     const query = { from: window.from, to: Math.min(window.to, nowSeconds), now: nowSeconds, ...(products ? { products } : {}) };

@@ -80,7 +80,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (checkToken === null && !isLoopbackHostHeader(req.headers.host)) {
       // Without a token only loopback names are served: see isLoopbackHostHeader (DNS rebinding).
-      return send(req, res, errorReply(421, 'misdirected_request', 'this netwatch serves only requests addressed to localhost or 127.0.0.1'));
+      return send(
+        req,
+        res,
+        errorReply(421, 'misdirected_request', 'this netwatch serves only requests addressed to localhost or 127.0.0.1'),
+      );
     }
     let url: URL;
     try {
@@ -96,7 +100,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (!mayAccess(policy, access, authorized) && access !== 'probe') {
       // A browser opening a protected page gets its own login prompt (any user name, the token as password).
       const challenge = access === 'page' ? 'Basic realm="netwatch", charset="UTF-8"' : 'Bearer realm="netwatch"';
-      return send(req, res, errorReply(401, 'unauthorized', 'send the netwatch token as "Authorization: Bearer TOKEN"', { 'WWW-Authenticate': challenge }));
+      return send(
+        req,
+        res,
+        errorReply(401, 'unauthorized', 'send the netwatch token as "Authorization: Bearer TOKEN"', { 'WWW-Authenticate': challenge }),
+      );
     }
     const reply = await match.route.handle({
       params: match.params,
@@ -161,7 +169,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   return {
     async start() {
       const created = createServer(
-        { maxHeaderSize: REQUEST_LIMITS.maxHeaderBytes, requestTimeout: REQUEST_LIMITS.requestTimeoutMs, headersTimeout: REQUEST_LIMITS.headersTimeoutMs },
+        {
+          maxHeaderSize: REQUEST_LIMITS.maxHeaderBytes,
+          requestTimeout: REQUEST_LIMITS.requestTimeoutMs,
+          headersTimeout: REQUEST_LIMITS.headersTimeoutMs,
+        },
         onRequest,
       );
       created.keepAliveTimeout = REQUEST_LIMITS.keepAliveTimeoutMs;
@@ -188,7 +200,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       created.on('clientError', (error: NodeJS.ErrnoException, socket) => {
         // Oversized headers, timeouts and malformed requests: answer if the socket still can, never crash.
         const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        if (socket.writable)
+          socket.end(
+            `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+          );
         else socket.destroy();
       });
       server = created;

@@ -37,7 +37,7 @@ ${GLUE}
 })();`;
 }
 
-const GLUE = String.raw`
+const GLUE = `
 const root = document.getElementById('status-root');
 const live = document.getElementById('live');
 const stale = document.getElementById('stale');

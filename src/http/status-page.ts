@@ -151,7 +151,9 @@ export function renderProduct(product: PageProduct, model: StatusPageModel): str
     );
   }
   if (product.lastStatus === 'Unknown' && product.unknownSince !== null) {
-    details.push(`<span class="warn-text">Checks failing since ${renderTime(product.unknownSince, model, 'datetime')}; showing the last confirmed state</span>`);
+    details.push(
+      `<span class="warn-text">Checks failing since ${renderTime(product.unknownSince, model, 'datetime')}; showing the last confirmed state</span>`,
+    );
   }
   if (product.lastCheckedAt === null) details.push('Not checked yet');
 
@@ -183,7 +185,9 @@ export function renderProduct(product: PageProduct, model: StatusPageModel): str
   const overall = up + down > 0 ? up / (up + down) : null;
   const barLabel =
     `${name}, last ${product.days.length} days: ${overall === null ? 'no data' : `${formatPercent(overall)} uptime`}` +
-    (downDays.length === 0 ? '' : `; downtime on ${downDays.length} day${downDays.length === 1 ? '' : 's'}: ${downDays.slice(-10).join(', ')}`);
+    (downDays.length === 0
+      ? ''
+      : `; downtime on ${downDays.length} day${downDays.length === 1 ? '' : 's'}: ${downDays.slice(-10).join(', ')}`);
 
   return (
     `<li class="product state-${kind}" data-product="${escapeHtml(product.code)}">` +

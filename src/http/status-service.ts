@@ -90,7 +90,11 @@ export function createStatusService(options: StatusServiceOptions): StatusServic
       asOf,
       products: rows.map((row) => ({
         row,
-        uptime: { '24h': uptimePercent(day?.get(row.code)), '7d': uptimePercent(week?.get(row.code)), '30d': uptimePercent(month?.get(row.code)) },
+        uptime: {
+          '24h': uptimePercent(day?.get(row.code)),
+          '7d': uptimePercent(week?.get(row.code)),
+          '30d': uptimePercent(month?.get(row.code)),
+        },
       })),
     };
   }
@@ -114,7 +118,12 @@ export function createStatusService(options: StatusServiceOptions): StatusServic
     return {
       firstDay,
       days,
-      incidents: outages.map((outage) => ({ code: outage.productCode, name: outage.productName, startedAt: outage.startedAt, endedAt: outage.endedAt })),
+      incidents: outages.map((outage) => ({
+        code: outage.productCode,
+        name: outage.productName,
+        startedAt: outage.startedAt,
+        endedAt: outage.endedAt,
+      })),
     };
   }
 

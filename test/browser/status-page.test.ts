@@ -9,6 +9,18 @@ import { createTempDir } from '../helpers/daemon-process.js';
 import { startTestHttp, type TestHttp } from '../helpers/http-test-server.js';
 import { openSeededDatabase, outagesAt, seedHistory } from '../helpers/status-history-seed.js';
 
+// Browser globals read inside page.evaluate callbacks, which run in Chromium. The project
+// compiles without the DOM lib, so these module-scoped declarations type just what is used.
+interface BrowserElement {
+  parentElement: BrowserElement | null;
+}
+declare const document: {
+  documentElement: { scrollWidth: number };
+  querySelectorAll(selector: string): Iterable<BrowserElement>;
+};
+declare const window: { innerWidth: number };
+declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string; display: string; fontSize: string };
+
 /**
  * The status page in a real headless Chromium (Debian's, driven by
  * playwright-core) against the real HTTP service over a seeded SQLite file:
@@ -84,7 +96,12 @@ describe.runIf(available)('status page in Chromium', () => {
     try {
       const rows = page.locator('li.product');
       await expect.poll(() => rows.count()).toBe(4);
-      expect(await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-product')))).toEqual(['ASTRO', 'XSS1', 'TNB', 'UNIFI']);
+      expect(await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-product')))).toEqual([
+        'ASTRO',
+        'XSS1',
+        'TNB',
+        'UNIFI',
+      ]);
 
       const astro = page.locator('li.product[data-product="ASTRO"]');
       expect(await astro.locator('.badge-text').textContent()).toBe('Interruption');
@@ -162,18 +179,31 @@ describe.runIf(available)('status page in Chromium', () => {
       const ratios = await page.evaluate(() => {
         const parse = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
         const luminance = ([r, g, b]: number[]) =>
-          [r, g, b].map((v) => {
-            const c = (v ?? 0) / 255;
-            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-          }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i]!, 0);
-        const background = (element: Element | null): number[] => {
+          [r, g, b]
+            .map((v) => {
+              const c = (v ?? 0) / 255;
+              return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+            })
+            .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i]!, 0);
+        const background = (element: BrowserElement | null): number[] => {
           for (let node = element; node; node = node.parentElement) {
             const rgba = parse(getComputedStyle(node).backgroundColor);
             if (rgba.length === 3 || (rgba[3] ?? 0) > 0) return rgba;
           }
           return [255, 255, 255];
         };
-        const selectors = ['.badge-text', '.product-meta', '.product-name', '.banner h2', '.last-check', '.uptime-label', '.incident-when', '.legend', '.foot p', '.code'];
+        const selectors = [
+          '.badge-text',
+          '.product-meta',
+          '.product-name',
+          '.banner h2',
+          '.last-check',
+          '.uptime-label',
+          '.incident-when',
+          '.legend',
+          '.foot p',
+          '.code',
+        ];
         return selectors.flatMap((selector) =>
           [...document.querySelectorAll(selector)].map((element) => {
             const fg = luminance(parse(getComputedStyle(element).color));
@@ -198,7 +228,12 @@ describe.runIf(available)('status page in Chromium', () => {
       expect(await page.locator('li.product[data-product="TNB"] .badge-text').textContent()).toBe('Healthy');
 
       // TNB answers Interruption twice: confirmed on the second check, like the daemon would.
-      await seedHistory(store.db, { from: NOW, to: NOW + 2 * INTERVAL, intervalSeconds: INTERVAL, products: [{ code: 'TNB', name: 'Tenaga Nasional Berhad', statusAt: () => 'Interruption' }] });
+      await seedHistory(store.db, {
+        from: NOW,
+        to: NOW + 2 * INTERVAL,
+        intervalSeconds: INTERVAL,
+        products: [{ code: 'TNB', name: 'Tenaga Nasional Berhad', statusAt: () => 'Interruption' }],
+      });
       nowSeconds = NOW + INTERVAL + 20;
 
       await page.clock.runFor(29_000);
@@ -219,7 +254,9 @@ describe.runIf(available)('status page in Chromium', () => {
       await http.stop();
       await page.clock.runFor(30_000);
       await expect.poll(() => page.locator('#stale').isVisible()).toBe(true);
-      expect(await page.locator('#stale').textContent()).toMatch(/^Could not refresh \(.+\)\. The figures below may be out of date; retrying every 30 s\.$/);
+      expect(await page.locator('#stale').textContent()).toMatch(
+        /^Could not refresh \(.+\)\. The figures below may be out of date; retrying every 30 s\.$/,
+      );
       expect(await page.locator('li.product').count()).toBe(4);
       http = await startTestHttp({ store, nowMs: () => nowSeconds * 1000, intervalSeconds: INTERVAL, http: { port: http.port } });
       await page.clock.runFor(30_000);
@@ -236,11 +273,16 @@ describe.runIf(available)('status page in Chromium', () => {
       const { page, problems } = await openPage(phone);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
-      const visible = await page.locator('li.product[data-product="TNB"] .seg').evaluateAll((segs) => segs.filter((seg) => getComputedStyle(seg).display !== 'none').length);
+      const visible = await page
+        .locator('li.product[data-product="TNB"] .seg')
+        .evaluateAll((segs) => segs.filter((seg) => getComputedStyle(seg).display !== 'none').length);
       expect(visible).toBe(30);
       expect(await page.locator('li.product[data-product="TNB"] .narrow-only').isVisible()).toBe(true);
       expect(await page.locator('li.product[data-product="TNB"] .wide-only').isVisible()).toBe(false);
-      const fontSize = await page.locator('.product-name').first().evaluate((element) => Number.parseFloat(getComputedStyle(element).fontSize));
+      const fontSize = await page
+        .locator('.product-name')
+        .first()
+        .evaluate((element) => Number.parseFloat(getComputedStyle(element).fontSize));
       expect(fontSize).toBeGreaterThanOrEqual(14);
       await page.locator('li.product[data-product="TNB"] .seg').nth(86).tap();
       await expect.poll(() => page.locator('#tooltip').isVisible()).toBe(true);

@@ -47,7 +47,10 @@ log:
 }
 
 function createApp(port = 0): App {
-  const config = parseConfigText(configYaml({ port, database: join(dir, 'netwatch.db') }), 'test.yaml', { env: ENV, requireCredentials: true });
+  const config = parseConfigText(configYaml({ port, database: join(dir, 'netwatch.db') }), 'test.yaml', {
+    env: ENV,
+    requireCredentials: true,
+  });
   const app = new App(config, { logger: createLogger({ level: 'silent' }) });
   apps.push(app);
   return app;
@@ -117,17 +120,23 @@ describe('the daemon with HTTP on', () => {
 
     // API errors are counted by kind, per attempt.
     simulator.failAll(503);
-    await waitFor(async () => (sample(await (await fetch(`${url}metrics`)).text(), 'netwatch_api_errors_total{kind="http_5xx"}') ?? 0) >= 2);
+    await waitFor(
+      async () => (sample(await (await fetch(`${url}metrics`)).text(), 'netwatch_api_errors_total{kind="http_5xx"}') ?? 0) >= 2,
+    );
 
     await app.stop();
     await expect(fetch(`${url}healthz`)).rejects.toThrow();
   });
 
   it('starts without a listener when http.enabled is false', async () => {
-    const config = parseConfigText(`${configYaml({ port: 0, database: join(dir, 'off.db') }).replace('http:\n  port: 0', 'http:\n  enabled: false')}`, 'test.yaml', {
-      env: ENV,
-      requireCredentials: true,
-    });
+    const config = parseConfigText(
+      `${configYaml({ port: 0, database: join(dir, 'off.db') }).replace('http:\n  port: 0', 'http:\n  enabled: false')}`,
+      'test.yaml',
+      {
+        env: ENV,
+        requireCredentials: true,
+      },
+    );
     const app = new App(config, { logger: createLogger({ level: 'silent' }) });
     apps.push(app);
     await app.start();
@@ -139,7 +148,9 @@ describe('the daemon with HTTP on', () => {
     const app = createApp(port);
     const started = app.start();
     await expect(started).rejects.toBeInstanceOf(ConfigError);
-    await expect(started).rejects.toThrow(`http: cannot listen on 127.0.0.1:${port}: the address is already in use (is another netwatch running?)`);
+    await expect(started).rejects.toThrow(
+      `http: cannot listen on 127.0.0.1:${port}: the address is already in use (is another netwatch running?)`,
+    );
     expect(simulator.requestCount()).toBe(0);
     expect(app.lastCycle).toBeNull();
   });

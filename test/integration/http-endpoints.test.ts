@@ -59,13 +59,19 @@ interface RawResponse {
 }
 
 /** node:http directly, for what fetch will not send (a Host header, a GET body, huge headers). */
-function raw(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+function raw(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -81,7 +87,10 @@ describe('health and readiness', () => {
   it('GET /readyz is 200 when the last cycle is recent and the database takes writes', async () => {
     const res = await fetch(`${open.url}readyz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; checks: { cycle: { ok: boolean; maxAgeSeconds: number }; database: { ok: boolean } } };
+    const body = (await res.json()) as {
+      status: string;
+      checks: { cycle: { ok: boolean; maxAgeSeconds: number }; database: { ok: boolean } };
+    };
     expect(body.status).toBe('ready');
     expect(body.checks.cycle).toMatchObject({ ok: true, maxAgeSeconds: 3 * INTERVAL });
     expect(body.checks.database.ok).toBe(true);
@@ -101,7 +110,9 @@ describe('health and readiness', () => {
       res = await fetch(`${server.url}readyz`);
       expect(res.status).toBe(503);
       body = (await res.json()) as { status: string; reasons: string[] };
-      expect(body.reasons).toEqual([`the last poll cycle finished ${3 * INTERVAL + 5} s ago; expected one within ${3 * INTERVAL} s (3 schedule intervals)`]);
+      expect(body.reasons).toEqual([
+        `the last poll cycle finished ${3 * INTERVAL + 5} s ago; expected one within ${3 * INTERVAL} s (3 schedule intervals)`,
+      ]);
 
       lastCycle = nowMs() - (3 * INTERVAL - 5) * 1000;
       expect((await fetch(`${server.url}readyz`)).status).toBe(200);
@@ -149,7 +160,13 @@ describe('GET /api/v1/status', () => {
     expect(body.products.map((p) => p.code)).toEqual(['ASTRO', 'TNB', 'UNIFI', 'XSS1']);
 
     const astro = body.products.find((p) => p.code === 'ASTRO') as ProductJson;
-    expect(astro).toMatchObject({ name: 'Astro', state: 'Interruption', since: isoFromSeconds(NOW - 3600), warning: true, unknownSince: null });
+    expect(astro).toMatchObject({
+      name: 'Astro',
+      state: 'Interruption',
+      since: isoFromSeconds(NOW - 3600),
+      warning: true,
+      unknownSince: null,
+    });
     expect(astro.lastCheck).toEqual({ at: isoFromSeconds(NOW - INTERVAL), status: 'Interruption', httpStatus: 200, error: null });
     expect(astro.uptimePct['24h']).toBeLessThan(100);
 
@@ -162,7 +179,11 @@ describe('GET /api/v1/status', () => {
     expect(tnb.uptimePct['7d']).toBeLessThan(100);
     // The same numbers as `netwatch report` for the same window.
     const asOf = NOW - INTERVAL;
-    for (const [key, seconds] of [['24h', DAY], ['7d', 7 * DAY], ['30d', 30 * DAY]] as const) {
+    for (const [key, seconds] of [
+      ['24h', DAY],
+      ['7d', 7 * DAY],
+      ['30d', 30 * DAY],
+    ] as const) {
       const report = await buildReport(store.db, { from: asOf - seconds, to: asOf, now: asOf, products: ['TNB'] });
       expect(tnb.uptimePct[key], key).toBe(report.rows[0]?.uptimePct);
     }
@@ -221,17 +242,29 @@ describe('GET /api/v1/outages and /api/v1/report', () => {
         inWindowS: 45 * 60,
         ongoing: false,
       },
-      expect.objectContaining({ productCode: 'ASTRO', startedAt: isoFromSeconds(NOW - 3600), endedAt: null, ongoing: true, durationS: 3600 }),
+      expect.objectContaining({
+        productCode: 'ASTRO',
+        startedAt: isoFromSeconds(NOW - 3600),
+        endedAt: null,
+        ongoing: true,
+        durationS: 3600,
+      }),
     ]);
 
-    const filtered = (await (await fetch(`${open.url}api/v1/outages?from=2026-11-20&to=2026-11-28&product=TNB`)).json()) as { outages: unknown[] };
+    const filtered = (await (await fetch(`${open.url}api/v1/outages?from=2026-11-20&to=2026-11-28&product=TNB`)).json()) as {
+      outages: unknown[];
+    };
     expect(filtered.outages).toHaveLength(1);
   });
 
   it('returns the report for a window, and 400 with a readable message for bad input', async () => {
     const res = await fetch(`${open.url}api/v1/report?from=7d&product=TNB,ASTRO`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { from: string; to: string; products: Array<{ productCode: string; outages: number; downtimeS: number; uptimePct: number }> };
+    const body = (await res.json()) as {
+      from: string;
+      to: string;
+      products: Array<{ productCode: string; outages: number; downtimeS: number; uptimePct: number }>;
+    };
     expect(body.products.map((p) => p.productCode)).toEqual(['ASTRO', 'TNB']);
     expect(body.products[1]).toMatchObject({ outages: 1, downtimeS: 45 * 60 });
     const direct = await buildReport(store.db, { from: NOW - 7 * DAY, to: NOW, now: NOW, products: ['TNB', 'ASTRO'] });
@@ -306,7 +339,9 @@ describe('GET / (status page)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const csp = res.headers.get('content-security-policy') ?? '';
-    expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[\w+/=]+'; style-src 'sha256-[\w+/=]+'; img-src 'self' data:; connect-src 'self';/);
+    expect(csp).toMatch(
+      /^default-src 'none'; script-src 'sha256-[\w+/=]+'; style-src 'sha256-[\w+/=]+'; img-src 'self' data:; connect-src 'self';/,
+    );
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await res.text();
     expect(html).not.toContain(XSS);
@@ -317,7 +352,12 @@ describe('GET / (status page)', () => {
   it('serves its data as /status.json', async () => {
     const res = await fetch(`${open.url}status.json`);
     expect(res.status).toBe(200);
-    const model = (await res.json()) as { generatedAt: number; lastCheckAt: number; products: Array<{ code: string; days: unknown[] }>; incidents: Array<{ code: string }> };
+    const model = (await res.json()) as {
+      generatedAt: number;
+      lastCheckAt: number;
+      products: Array<{ code: string; days: unknown[] }>;
+      incidents: Array<{ code: string }>;
+    };
     expect(model.generatedAt).toBe(NOW);
     expect(model.lastCheckAt).toBe(NOW - INTERVAL);
     // Interruptions first, then by name ("<img..." sorts before letters).
@@ -412,7 +452,10 @@ describe('with a token', () => {
   });
 
   it('serves any Host header once a token is required (no rebinding risk), and marks API responses private', async () => {
-    const res = await raw(secured.port, { path: '/api/v1/status', headers: { Host: 'netwatch.internal', Authorization: `Bearer ${TOKEN}` } });
+    const res = await raw(secured.port, {
+      path: '/api/v1/status',
+      headers: { Host: 'netwatch.internal', Authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toMatch(/^private, /);
   });
@@ -434,7 +477,9 @@ describe('with a token', () => {
     const anonymous = await fetch(`${secured.url}readyz`);
     expect(anonymous.status).toBe(200);
     expect(await anonymous.json()).toEqual({ status: 'ready' });
-    const detailed = (await (await fetch(`${secured.url}readyz`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { checks?: unknown };
+    const detailed = (await (await fetch(`${secured.url}readyz`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as {
+      checks?: unknown;
+    };
     expect(detailed.checks).toBeDefined();
     const publicDetails = (await (await fetch(`${publicPage.url}readyz`)).json()) as { checks?: unknown };
     expect(publicDetails.checks).toBeDefined();
@@ -445,11 +490,14 @@ describe('gzip', () => {
   it('the gzip body decodes to the same JSON as the plain one', async () => {
     const plain = await raw(open.port, { path: '/api/v1/status', headers: { Host: 'localhost' } });
     const zipped = await new Promise<Buffer>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: open.port, path: '/api/v1/status', headers: { Host: 'localhost', 'Accept-Encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-      });
+      const req = request(
+        { host: '127.0.0.1', port: open.port, path: '/api/v1/status', headers: { Host: 'localhost', 'Accept-Encoding': 'gzip' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenChecker, isLoopbackAddress, isLoopbackHostHeader, mayAccess, presentedToken } from '../../src/http/auth.js';
-import { createRouter } from '../../src/http/router.js';
 import { jsonReply } from '../../src/http/reply.js';
+import { createRouter } from '../../src/http/router.js';
 
 describe('token checks', () => {
   const check = createTokenChecker('s3cret-token-value');
@@ -38,7 +38,8 @@ describe('token checks', () => {
 
 describe('access policy', () => {
   it('opens everything when no token is configured', () => {
-    for (const access of ['health', 'probe', 'page', 'api'] as const) expect(mayAccess({ token: null, publicStatusPage: false }, access, false)).toBe(true);
+    for (const access of ['health', 'probe', 'page', 'api'] as const)
+      expect(mayAccess({ token: null, publicStatusPage: false }, access, false)).toBe(true);
   });
 
   it('with a token, keeps /api and /metrics closed and the page closed unless publicStatusPage', () => {
@@ -57,13 +58,15 @@ describe('access policy', () => {
 
 describe('loopback detection', () => {
   it('knows loopback addresses and names', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopbackAddress(host), host).toBe(true);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopbackAddress(host), host).toBe(true);
     for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1']) expect(isLoopbackAddress(host), host).toBe(false);
   });
 
   it('accepts only loopback Host headers (DNS rebinding guard)', () => {
     for (const host of ['127.0.0.1:9464', 'localhost:9464', 'localhost', '[::1]:9464']) expect(isLoopbackHostHeader(host), host).toBe(true);
-    for (const host of [undefined, '', 'evil.example:9464', 'evil.example', '127.0.0.1.evil.example']) expect(isLoopbackHostHeader(host), String(host)).toBe(false);
+    for (const host of [undefined, '', 'evil.example:9464', 'evil.example', '127.0.0.1.evil.example'])
+      expect(isLoopbackHostHeader(host), String(host)).toBe(false);
   });
 });
 

@@ -1,8 +1,16 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import {
+  dayClass,
+  escapeHtml,
+  formatDuration,
+  formatPercent,
+  renderBody,
+  renderStatusPage,
+  summaryText,
+} from '../../src/http/status-page.js';
 import { statusPageAssets, viewFunctionsSource } from '../../src/http/status-page-assets.js';
 import type { StatusPageModel } from '../../src/http/status-page-model.js';
-import { dayClass, escapeHtml, formatDuration, formatPercent, renderBody, renderStatusPage, summaryText } from '../../src/http/status-page.js';
 
 const NOW = Date.UTC(2026, 10, 28, 5, 30, 0) / 1000; // 13:30 MYT
 const DAY = 86_400;
@@ -111,7 +119,9 @@ describe('renderStatusPage', () => {
     expect(astro.match(/class="seg /g)).toHaveLength(90);
     expect(astro).toContain('data-tip="Sat 28 Nov 2026\n99.12% uptime\n12 min down"');
     expect(astro).toContain('data-tip="Sat 10 Oct 2026\n95.83% uptime\n1 h 00 min down"');
-    expect(astro).toMatch(/role="img" aria-label="Astro, last 90 days: 99\.\d\d% uptime; downtime on 2 days: 10 Oct 2026 1 h 00 min down, 28 Nov 2026 12 min down"/);
+    expect(astro).toMatch(
+      /role="img" aria-label="Astro, last 90 days: 99\.\d\d% uptime; downtime on 2 days: 10 Oct 2026 1 h 00 min down, 28 Nov 2026 12 min down"/,
+    );
   });
 
   it('lists incidents, ongoing and resolved, with durations', () => {
