@@ -10,6 +10,8 @@ import { createAlertChannels } from './notify/channels.js';
 import type { Notifier } from './notify/notifier.js';
 import { type DeliveryResult, type DeliveryResultDetail, OutboxWorker } from './notify/outbox-worker.js';
 import { CheckRecorder } from './poller/check-recorder.js';
+import { coverageCapForInterval } from './report/coverage.js';
+import { createRollupExtension } from './report/rollup-extension.js';
 import { ProductRegistry } from './poller/product-registry.js';
 import { type CycleSummary, runCycle } from './poller/run-cycle.js';
 import { Scheduler } from './poller/scheduler.js';
@@ -18,6 +20,7 @@ import { describeError, NetwatchError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createScrubber } from './shared/secret-scrubber.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from './store/database.js';
+import { RetentionJob } from './store/retention-job.js';
 
 /** How often `products: all` re-reads the product list. */
 const PRODUCT_LIST_REFRESH_MS = 3_600_000;
@@ -62,6 +65,7 @@ export class App {
   httpUrl: string | null = null;
   private http: HttpServer | null = null;
   private scheduler: Scheduler | null = null;
+  private retention: RetentionJob | null = null;
   private client: IimmpactClient | null = null;
   private source!: NetworkStatusSource;
   private cycleCounter = 0;
@@ -128,7 +132,11 @@ export class App {
       db: this.store.db,
       logger: this.logger.child({ component: 'recorder' }),
       // Reminders, silence ends and Unknown-too-long alerts commit with the checks that triggered them.
-      extensions: [createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter })],
+      extensions: [
+        createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter }),
+        // Hourly/daily history, folded in with the checks so reports never lag or double-count.
+        createRollupExtension({ coverageCapSeconds: coverageCapForInterval(this.config.scheduleIntervalSeconds) }),
+      ],
       // Commit before waking the worker, so a crash can't lose the alert.
       onAlertsCommitted: () => this.outbox.wake(),
     });
@@ -149,6 +157,9 @@ export class App {
       },
     });
     this.scheduler.start(true);
+    // Daily pruning of raw checks, in small batches between the recorder's transactions.
+    this.retention = new RetentionJob({ store: this.store, logger: this.logger.child({ component: 'retention' }), clock: this.clock, checksDays: this.config.retention.checksDays });
+    this.retention.start();
     this.logger.info(
       { schedule: this.config.schedule, database: this.config.database, requestRate: this.config.requestRate },
       'netwatch started',
@@ -198,6 +209,7 @@ export class App {
     // HTTP first: no request may see a half-closed database.
     await this.http?.stop();
     this.http = null;
+    await this.retention?.stop();
     await this.scheduler?.stop(5000);
     await this.recorder?.close();
     await this.outbox?.stop();

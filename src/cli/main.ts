@@ -5,6 +5,8 @@ import { runCheck, runConfigValidate, runDaemon, runMigrate, runStatus, loadCliC
 import { runDemo } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { runNotifyTest } from './notify-test.js';
+import { runPrune, runRollup } from './history-commands.js';
+import { runReport } from './report-command.js';
 import { runSilenceAdd, runSilenceList, runSilenceRemove } from './silence-commands.js';
 
 /** The CLI is the only place that calls process.exit. */
@@ -104,6 +106,36 @@ async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--channel <channel>', 'only this channel').choices(['slack', 'email']))
     .action(async (options: { channel?: 'slack' | 'email' }) => {
       exitCode = await runNotifyTest(loadCliConfig(global(), false), options);
+    });
+
+  program
+    .command('report')
+    .description('uptime and outage history per product (reads the database only); see the README for the definitions')
+    .option('--from <when>', 'start: 2024-10-01, 2024-10, 2024-10-01T08:00, or back from now: 7d, 12h (default 30d)')
+    .option('--to <when>', 'end: a bare date or month includes all of it; default now')
+    .option('-p, --product <code...>', 'only these product codes')
+    .option('--format <format>', 'table, csv (RFC 4180, ISO-8601 times) or json', 'table')
+    .option('--outages', 'list each outage instead of the per-product summary')
+    .option('--sort <key>', 'summary order: code, uptime (worst first) or downtime (most first)', 'code')
+    .option('--utc', 'read and show times in UTC instead of Malaysia time (GMT+8)')
+    .action(async (options: { from?: string; to?: string; product?: string[]; format?: string; outages?: boolean; sort?: string; utc?: boolean }) => {
+      exitCode = await runReport(loadCliConfig(global(), false), options);
+    });
+
+  program
+    .command('prune')
+    .description('delete raw checks older than retention.checksDays in small batches and reclaim the space (the daemon does this daily)')
+    .option('--days <n>', 'keep this many days instead of retention.checksDays')
+    .action(async (options: { days?: string }) => {
+      exitCode = await runPrune(loadCliConfig(global(), false), options);
+    });
+
+  program
+    .command('rollup')
+    .description('maintain the hourly and daily rollups behind reports')
+    .option('--rebuild', 'recompute them from the raw checks still kept (stop the daemon first)')
+    .action(async (options: { rebuild?: boolean }) => {
+      exitCode = await runRollup(loadCliConfig(global(), false), options);
     });
 
   try {
