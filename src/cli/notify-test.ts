@@ -18,7 +18,9 @@ import { processIo } from './silence-commands.js';
  */
 export async function runNotifyTest(config: Config, options: { channel?: 'slack' | 'email' }, io: CliIo = processIo): Promise<number> {
   const channels = createAlertChannels(config.alerting, { logger: createLogger({ level: 'silent' }), nowSeconds: io.now });
-  const notifiers = channels.notifiers.filter((notifier) => notifier.channel !== 'console' && (!options.channel || notifier.channel === options.channel));
+  const notifiers = channels.notifiers.filter(
+    (notifier) => notifier.channel !== 'console' && (!options.channel || notifier.channel === options.channel),
+  );
   for (const warning of channels.warnings) io.err(`netwatch: warning: ${warning}\n`);
   if (notifiers.length === 0) {
     const which = options.channel ? `${options.channel} is` : 'neither Slack nor email is';
@@ -36,12 +38,20 @@ export async function runNotifyTest(config: Config, options: { channel?: 'slack'
         const event: TestAlertPayload = { kind: 'test', at, requestedBy: `netwatch notify-test on ${hostname()}` };
         const started = Date.now();
         try {
-          await notifier.send({ idempotencyKey: `test-${at}-${process.pid}:${notifier.channel}:${destination}`, events: [event], productCount: 0 }, destination);
+          await notifier.send(
+            { idempotencyKey: `test-${at}-${process.pid}:${notifier.channel}:${destination}`, events: [event], productCount: 0 },
+            destination,
+          );
           io.out(`${notifier.channel} ${destination}: OK, delivered in ${Date.now() - started} ms\n`);
         } catch (error) {
           failures += 1;
           const message = error instanceof Error ? error.message : String(error);
-          const kind = error instanceof DeliveryError ? (error.retryable ? 'temporary: the outbox would retry this' : 'permanent: fix the configuration') : 'unexpected';
+          const kind =
+            error instanceof DeliveryError
+              ? error.retryable
+                ? 'temporary: the outbox would retry this'
+                : 'permanent: fix the configuration'
+              : 'unexpected';
           io.out(`${notifier.channel} ${destination}: FAILED after ${Date.now() - started} ms: ${message} (${kind})\n`);
         }
       }

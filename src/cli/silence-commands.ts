@@ -1,11 +1,11 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config/load-config.js';
+import { matchesProductPattern } from '../notify/routing.js';
 import { isoFromSeconds, malaysiaTimeFromSeconds } from '../shared/clock.js';
 import { formatDurationSeconds, parseDuration } from '../shared/duration.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { listProducts } from '../store/product-repository.js';
 import { addSilence, listSilences, removeSilence, type SilenceRow } from '../store/silence-repository.js';
-import { matchesProductPattern } from '../notify/routing.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './format-table.js';
 
@@ -32,7 +32,12 @@ const PATTERN = /^[A-Za-z0-9_*?-]{1,32}$/;
 /** Long enough for a planned maintenance; a forgotten silence must not hide outages for months. */
 const MAX_SILENCE_SECONDS = 30 * 86_400;
 
-export async function runSilenceAdd(config: Config, pattern: string, options: { for: string; reason: string }, io: CliIo = processIo): Promise<number> {
+export async function runSilenceAdd(
+  config: Config,
+  pattern: string,
+  options: { for: string; reason: string },
+  io: CliIo = processIo,
+): Promise<number> {
   const problems: string[] = [];
   if (!PATTERN.test(pattern)) problems.push(`product: expected a product code or glob like TNB, ASTRO* or "*" (quoted), got "${pattern}"`);
   const ms = parseDuration(options.for);
@@ -57,7 +62,9 @@ export async function runSilenceAdd(config: Config, pattern: string, options: { 
         `Silence #${id} added: alerts for ${pattern === '*' ? 'every product' : pattern} are recorded but not sent until ${when(endsAt)}, ${formatDurationSeconds(endsAt - now)} from now.`,
         `Reason: ${reason}`,
         'If a product it covers is still in Interruption when it ends, one alert goes out then; one that recovered meanwhile stays quiet.',
-        known.length === 0 ? `Note: no product polled so far matches "${pattern}".` : `Matches ${known.length} known product${known.length === 1 ? '' : 's'}: ${names(known.map((p) => p.code))}.`,
+        known.length === 0
+          ? `Note: no product polled so far matches "${pattern}".`
+          : `Matches ${known.length} known product${known.length === 1 ? '' : 's'}: ${names(known.map((p) => p.code))}.`,
         '',
       ].join('\n'),
     );

@@ -14,8 +14,7 @@ import { productLabel } from './render-text.js';
 export const PAYMENT_RULE =
   'Payments must NOT be blocked. Customers may see slow or failed transactions: show them a warning and let them pay.';
 
-export const OPERATOR_NOTE =
-  'This is about netwatch itself, NOT a biller outage. Until it clears, product alerts may be missing or late.';
+export const OPERATOR_NOTE = 'This is about netwatch itself, NOT a biller outage. Until it clears, product alerts may be missing or late.';
 
 export interface Fact {
   label: string;
@@ -45,7 +44,14 @@ export interface EventFacts {
 }
 
 /** Display order of kinds in a grouped message: the things needing action first. */
-export const KIND_ORDER: readonly AlertPayload['kind'][] = ['monitoring_blind', 'interruption', 'reminder', 'recovery', 'monitoring_restored', 'test'];
+export const KIND_ORDER: readonly AlertPayload['kind'][] = [
+  'monitoring_blind',
+  'interruption',
+  'reminder',
+  'recovery',
+  'monitoring_restored',
+  'test',
+];
 
 const KIND_TITLE: Record<AlertPayload['kind'], (n: number) => string> = {
   monitoring_blind: (n) => (n === 1 ? '1 monitoring problem' : `${n} monitoring problems`),
@@ -100,7 +106,10 @@ export function eventFacts(event: AlertPayload): EventFacts {
           { label: 'Product', value: `${productName(event)} (${event.productCode})` },
           { label: 'Since (Malaysia, GMT+8)', value: myt(event.startedAt) },
           { label: 'Since (UTC)', value: utc(event.startedAt) },
-          { label: 'Confirmed', value: `after ${event.observations} consecutive checks over ${confirmedFor}, at ${myt(event.confirmedAt)}` },
+          {
+            label: 'Confirmed',
+            value: `after ${event.observations} consecutive checks over ${confirmedFor}, at ${myt(event.confirmedAt)}`,
+          },
         ],
         paymentRule: true,
         imageUrl: safeHttpUrl(event.productImg),

@@ -5,7 +5,13 @@ import { type ActiveCondition, deleteCondition, loadActiveConditions, saveCondit
 import { silenceAt } from '../store/outbox-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import { markSilenceEndHandled, type SilenceRow, selectSilencesSince, selectUnhandledEndedSilences } from '../store/silence-repository.js';
-import { type ConditionChange, type CycleView, decideCycleConditions, decideUnknownConditions, GLOBAL_CONDITIONS } from './operator-conditions.js';
+import {
+  type ConditionChange,
+  type CycleView,
+  decideCycleConditions,
+  decideUnknownConditions,
+  GLOBAL_CONDITIONS,
+} from './operator-conditions.js';
 import { decideReminders } from './reminders.js';
 import { matchesProductPattern } from './routing.js';
 import { decideSilenceEnd, type OutageAtSilenceEnd } from './silences.js';
@@ -41,7 +47,12 @@ export function createAlertPolicyExtension(options: AlertPolicyOptions): BatchEx
   };
 }
 
-async function raiseReminders(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[], now: number, remindEvery: number): Promise<number> {
+async function raiseReminders(
+  trx: Transaction<DatabaseSchema>,
+  batch: readonly RecordedCheck[],
+  now: number,
+  remindEvery: number,
+): Promise<number> {
   if (remindEvery <= 0) return 0;
   // Only products seen in Interruption in this batch: a product no longer polled is not reminded
   // about forever, and one that is recovering (a Healthy check not yet confirmed) or Unknown waits
@@ -120,7 +131,9 @@ async function handleEndedSilences(trx: Transaction<DatabaseSchema>, now: number
     for (const outage of open.filter((o) => matchesProductPattern(silence.pattern, o.code))) {
       candidates.push(await describeOutage(trx, outage, windows));
     }
-    const owed = decideSilenceEnd(candidates, (code) => windows.some((w) => w.id !== silence.id && w.created_at <= now && now < w.ends_at && matchesProductPattern(w.pattern, code)));
+    const owed = decideSilenceEnd(candidates, (code) =>
+      windows.some((w) => w.id !== silence.id && w.created_at <= now && now < w.ends_at && matchesProductPattern(w.pattern, code)),
+    );
     for (const alert of owed) {
       const outage = open.find((o) => o.id === alert.outageId);
       if (!outage) continue;
@@ -136,7 +149,11 @@ async function handleEndedSilences(trx: Transaction<DatabaseSchema>, now: number
   return inserted;
 }
 
-async function describeOutage(trx: Kysely<DatabaseSchema>, outage: OpenOutageRow, windows: readonly SilenceRow[]): Promise<OutageAtSilenceEnd> {
+async function describeOutage(
+  trx: Kysely<DatabaseSchema>,
+  outage: OpenOutageRow,
+  windows: readonly SilenceRow[],
+): Promise<OutageAtSilenceEnd> {
   const events = await trx
     .selectFrom('alert_events')
     .select(['id', 'kind', 'occurred_at'])
@@ -155,7 +172,13 @@ async function describeOutage(trx: Kysely<DatabaseSchema>, outage: OpenOutageRow
 }
 
 async function originalObservations(trx: Kysely<DatabaseSchema>, outageId: number): Promise<number> {
-  const first = await trx.selectFrom('alert_events').select('payload').where('outage_id', '=', outageId).where('kind', '=', 'interruption').orderBy('id').executeTakeFirst();
+  const first = await trx
+    .selectFrom('alert_events')
+    .select('payload')
+    .where('outage_id', '=', outageId)
+    .where('kind', '=', 'interruption')
+    .orderBy('id')
+    .executeTakeFirst();
   if (!first) return 0;
   try {
     return (JSON.parse(first.payload) as ProductAlertPayload).observations ?? 0;
@@ -164,7 +187,11 @@ async function originalObservations(trx: Kysely<DatabaseSchema>, outageId: numbe
   }
 }
 
-async function updateUnknownConditions(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[], unknownAfter: number): Promise<number> {
+async function updateUnknownConditions(
+  trx: Transaction<DatabaseSchema>,
+  batch: readonly RecordedCheck[],
+  unknownAfter: number,
+): Promise<number> {
   const needsLook = batch.some((check) => check.next.unknownSince !== null);
   const conditions = await loadActiveConditions(trx);
   const perProductActive = [...conditions.keys()].some((key) => key.startsWith('unknown:'));
@@ -179,7 +206,15 @@ async function updateUnknownConditions(trx: Transaction<DatabaseSchema>, batch: 
     batch.flatMap((check) => {
       const product = byId.get(check.productId);
       return product
-        ? [{ productCode: product.code, productName: product.name, unknownSince: check.next.unknownSince, checkedAt: check.observation.checkedAt, lastError: check.observation.error }]
+        ? [
+            {
+              productCode: product.code,
+              productName: product.name,
+              unknownSince: check.next.unknownSince,
+              checkedAt: check.observation.checkedAt,
+              lastError: check.observation.error,
+            },
+          ]
         : [];
     }),
     new Set(conditions.keys()),
@@ -188,10 +223,18 @@ async function updateUnknownConditions(trx: Transaction<DatabaseSchema>, batch: 
   );
   const now = Math.max(...batch.map((check) => check.observation.checkedAt));
   const productIdByCode = new Map(products.map((product) => [product.code, product.id]));
-  return applyConditionDecision(trx, decision.raise, decision.clear, conditions, now, (change) => productIdByCode.get(change.productCode ?? '') ?? null, (name) => {
-    const code = name.slice('unknown:'.length);
-    return `${code} answers with a usable status again.`;
-  });
+  return applyConditionDecision(
+    trx,
+    decision.raise,
+    decision.clear,
+    conditions,
+    now,
+    (change) => productIdByCode.get(change.productCode ?? '') ?? null,
+    (name) => {
+      const code = name.slice('unknown:'.length);
+      return `${code} answers with a usable status again.`;
+    },
+  );
 }
 
 /**
@@ -247,13 +290,24 @@ async function applyConditionDecision(
  * @param cycleStart epoch seconds at which the cycle started
  * @param now epoch seconds, the cycle's end
  */
-export async function recordCycleConditions(db: Kysely<DatabaseSchema>, cycle: CycleView, cycleStart: number, now: number): Promise<number> {
+export async function recordCycleConditions(
+  db: Kysely<DatabaseSchema>,
+  cycle: CycleView,
+  cycleStart: number,
+  now: number,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const conditions = await loadActiveConditions(trx);
     const decision = decideCycleConditions(cycle, new Set(conditions.keys()), cycleStart);
     if (decision.raise.length === 0 && decision.clear.length === 0) return 0;
-    return applyConditionDecision(trx, decision.raise, decision.clear, conditions, now, () => null, (name) =>
-      name === 'auth' ? 'IIMMPACT accepts netwatch\u2019s requests again.' : 'IIMMPACT\u2019s API answers netwatch again.',
+    return applyConditionDecision(
+      trx,
+      decision.raise,
+      decision.clear,
+      conditions,
+      now,
+      () => null,
+      (name) => (name === 'auth' ? 'IIMMPACT accepts netwatch\u2019s requests again.' : 'IIMMPACT\u2019s API answers netwatch again.'),
     );
   });
 }

@@ -61,7 +61,11 @@ export function createAlertChannels(alerting: Alerting, options: ChannelOptions)
       notifiers.push(consoleNotifier);
     }
     const routed = [...destinations];
-    destinations.push({ channel: 'console', destination: 'default', accepts: (event: AlertPayload) => !routed.some((d) => d.accepts?.(event) ?? true) });
+    destinations.push({
+      channel: 'console',
+      destination: 'default',
+      accepts: (event: AlertPayload) => !routed.some((d) => d.accepts?.(event) ?? true),
+    });
   }
   return { notifiers, destinations, warnings };
 }
@@ -86,7 +90,9 @@ function buildNotifiers(alerting: Alerting, warnings: string[]): Notifier[] {
     recipients.set(`routes[${index}]`, route.email.to);
   });
   if (alerting.email && recipients.size > 0) {
-    notifiers.push(createEmailNotifier({ smtpUrl: alerting.email.smtpUrl, from: alerting.email.from, recipients, timeoutMs: alerting.sendTimeout }));
+    notifiers.push(
+      createEmailNotifier({ smtpUrl: alerting.email.smtpUrl, from: alerting.email.from, recipients, timeoutMs: alerting.sendTimeout }),
+    );
   }
   return notifiers;
 }

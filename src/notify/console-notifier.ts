@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.js';
-import { type Notifier, type OutboundMessage } from './notifier.js';
+import type { Notifier, OutboundMessage } from './notifier.js';
 import { describeEvent } from './render-text.js';
 
 /**
@@ -11,7 +11,10 @@ export function createConsoleNotifier(logger: Logger, nowSeconds: () => number):
     channel: 'console',
     async send(message: OutboundMessage): Promise<void> {
       for (const event of message.events) {
-        logger.warn({ alert: event.kind, product: 'productCode' in event ? event.productCode : undefined }, `ALERT ${describeEvent(event, nowSeconds())}`);
+        logger.warn(
+          { alert: event.kind, product: 'productCode' in event ? event.productCode : undefined },
+          `ALERT ${describeEvent(event, nowSeconds())}`,
+        );
       }
     },
   };

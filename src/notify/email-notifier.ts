@@ -38,7 +38,8 @@ export function parseSmtpUrl(smtpUrl: string, timeoutMs: number): SmtpTransportO
   const hasAuth = user !== '';
 
   for (const key of url.searchParams.keys()) {
-    if (key !== 'starttls') throw new Error(`SMTP URL has an unknown parameter "${key}" (only starttls=required|optional|off is understood)`);
+    if (key !== 'starttls')
+      throw new Error(`SMTP URL has an unknown parameter "${key}" (only starttls=required|optional|off is understood)`);
   }
   const requested = url.searchParams.get('starttls');
   if (requested !== null && !['required', 'optional', 'off'].includes(requested)) {
@@ -84,7 +85,10 @@ export interface EmailNotifierOptions {
 export function createEmailNotifier(options: EmailNotifierOptions): Notifier {
   const transportOptions = options.transport ?? parseSmtpUrl(options.smtpUrl, options.timeoutMs);
   const transporter = nodemailer.createTransport(transportOptions);
-  const scrub = createScrubber([options.smtpUrl, transportOptions.auth && 'pass' in transportOptions.auth ? transportOptions.auth.pass : undefined]);
+  const scrub = createScrubber([
+    options.smtpUrl,
+    transportOptions.auth && 'pass' in transportOptions.auth ? transportOptions.auth.pass : undefined,
+  ]);
   return {
     channel: 'email',
     destinations: [...options.recipients.keys()],

@@ -15,14 +15,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
+/** C0 controls (CR and LF among them), DEL, NEL and the Unicode line and paragraph separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters from header text is the point.
+const HEADER_BREAKERS = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
+
 /**
  * Makes text safe for a single mail header line: CR, LF, other control
  * characters and Unicode line separators become spaces, runs of whitespace
  * collapse, and the result is clamped to `max` characters. Pure.
  */
 export function sanitizeHeader(text: string, max = 200): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-  const flat = text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text.replace(HEADER_BREAKERS, ' ').replace(/\s+/g, ' ').trim();
   return clampText(flat, max);
 }
 

@@ -41,7 +41,12 @@ export class DeliveryError extends Error {
  * into a retryable DeliveryError. `work` receives a signal that fires on both,
  * so an HTTP request is actually cancelled. Never leaves a timer behind.
  */
-export async function withSendTimeout<T>(timeoutMs: number, signal: AbortSignal | undefined, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withSendTimeout<T>(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const onAbort = () => controller.abort(new DeliveryError(`${what}: interrupted by shutdown`, true));

@@ -56,7 +56,9 @@ export function decideCycleConditions(cycle: CycleView, active: ReadonlySet<stri
     if (!now && active.has(condition)) decision.clear.push(condition);
   };
   apply(AUTH_FAILING, authNow, () => {
-    const parts = AUTH_KINDS.filter((kind) => (cycle.errorsByKind[kind] ?? 0) > 0).map((kind) => `${cycle.errorsByKind[kind]} ${AUTH_LABEL[kind]}`);
+    const parts = AUTH_KINDS.filter((kind) => (cycle.errorsByKind[kind] ?? 0) > 0).map(
+      (kind) => `${cycle.errorsByKind[kind]} ${AUTH_LABEL[kind]}`,
+    );
     return `IIMMPACT is rejecting netwatch's requests (${parts.join(', ')} of ${answered}). Check IIMMPACT_API_KEY and IIMMPACT_HMAC_SECRET, the server clock, and whether this IP was blocked for exceeding the rate limit (HTTP 403).`;
   });
   apply(API_UNREACHABLE, unreachableNow, () => {

@@ -121,7 +121,10 @@ export class OutboxWorker {
     await this.running;
     const drained = Promise.all(this.lanes.values()).then(() => true);
     let graceTimer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([drained, new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs)))]);
+    const inTime = await Promise.race([
+      drained,
+      new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
+    ]);
     clearTimeout(graceTimer);
     if (!inTime) {
       this.abort.abort();
@@ -151,7 +154,8 @@ export class OutboxWorker {
       productCount: this.options.productCount(),
       matchesPattern: matchesProductPattern,
     });
-    if (dispatched.suppressed > 0) this.options.logger.info({ suppressed: dispatched.suppressed }, 'alerts recorded but not sent (silenced)');
+    if (dispatched.suppressed > 0)
+      this.options.logger.info({ suppressed: dispatched.suppressed }, 'alerts recorded but not sent (silenced)');
 
     const now = this.nowSeconds();
     for (const head of await selectLaneHeads(db)) {
@@ -192,13 +196,20 @@ export class OutboxWorker {
     try {
       payload = JSON.parse(row.payload) as OutboxPayload;
       if (!notifier) throw new DeliveryError(`channel ${channel} is not configured any more`, false);
-      await notifier.send({ idempotencyKey: row.idempotency_key, events: payload.events, productCount: payload.productCount }, row.destination, this.abort.signal);
+      await notifier.send(
+        { idempotencyKey: row.idempotency_key, events: payload.events, productCount: payload.productCount },
+        row.destination,
+        this.abort.signal,
+      );
     } catch (error) {
       return this.recordFailure(channel, row, attempts, error, log);
     }
     await markOutboxSent(db, row.id, toEpochSeconds(clock.now()));
     this.report(channel, 'sent', { destination: row.destination, attempts });
-    log.info({ events: payload.events.length, kinds: [...new Set(payload.events.map((event) => event.kind))], attempts }, 'alert delivered');
+    log.info(
+      { events: payload.events.length, kinds: [...new Set(payload.events.map((event) => event.kind))], attempts },
+      'alert delivered',
+    );
     return true;
   }
 
@@ -215,13 +226,17 @@ export class OutboxWorker {
     const retryable = error instanceof DeliveryError ? error.retryable : true;
     const retryAfterMs = error instanceof DeliveryError ? error.retryAfterMs : null;
     const waitMs =
-      retryAfterMs ?? backoffDelayMs(attempts, this.options.backoff?.baseMs ?? 2000, this.options.backoff?.maxMs ?? 300_000, this.options.random);
+      retryAfterMs ??
+      backoffDelayMs(attempts, this.options.backoff?.baseMs ?? 2000, this.options.backoff?.maxMs ?? 300_000, this.options.random);
     const nextAt = Math.ceil((nowMs + waitMs) / 1000);
     const detail = { destination: row.destination, attempts, error: message };
     if (!retryable) {
       await markOutboxFailed(db, row.id, message);
       this.report(channel, 'failed', detail);
-      log.error({ err: message, attempts }, 'alert delivery failed permanently; not retrying (fix the channel config, then run `netwatch notify-test`)');
+      log.error(
+        { err: message, attempts },
+        'alert delivery failed permanently; not retrying (fix the channel config, then run `netwatch notify-test`)',
+      );
       return true;
     }
     if (nextAt > row.give_up_at) {
@@ -232,7 +247,10 @@ export class OutboxWorker {
     }
     await markOutboxRetry(db, row.id, nextAt, message);
     this.report(channel, 'retry', detail);
-    log.warn({ err: message, attempts, retryInMs: nextAt * 1000 - nowMs, retryAfter: retryAfterMs !== null }, 'alert delivery failed; will retry');
+    log.warn(
+      { err: message, attempts, retryInMs: nextAt * 1000 - nowMs, retryAfter: retryAfterMs !== null },
+      'alert delivery failed; will retry',
+    );
     return false;
   }
 
@@ -256,11 +274,16 @@ export class OutboxWorker {
       .where('dispatched_at', 'is', null)
       .executeTakeFirst();
     const groupWaitSeconds = Math.ceil(this.options.groupWaitMs / 1000);
-    const candidates = [...heads.map((head) => head.nextAttemptAt), ...(oldestEvent?.oldest == null ? [] : [oldestEvent.oldest + groupWaitSeconds])];
+    const candidates = [
+      ...heads.map((head) => head.nextAttemptAt),
+      ...(oldestEvent?.oldest == null ? [] : [oldestEvent.oldest + groupWaitSeconds]),
+    ];
     // With nothing scheduled, still look again now and then: rows written by another process
     // (`netwatch check`, a restart of the CLI) must not wait for this process's next commit.
     const delayMs =
-      candidates.length === 0 ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(50, Math.min(...candidates) * 1000 - this.options.clock.now()));
+      candidates.length === 0
+        ? MAX_SLEEP_MS
+        : Math.min(MAX_SLEEP_MS, Math.max(50, Math.min(...candidates) * 1000 - this.options.clock.now()));
     this.timer = setTimeout(() => this.wake(), delayMs);
     this.timer.unref();
   }

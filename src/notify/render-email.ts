@@ -1,5 +1,5 @@
-import { type EventFacts, eventFacts, type GroupFacts, groupFacts, OPERATOR_NOTE, PAYMENT_RULE, wideSentence } from './alert-facts.js';
 import { formatDurationSeconds } from '../shared/duration.js';
+import { type EventFacts, eventFacts, type GroupFacts, groupFacts, OPERATOR_NOTE, PAYMENT_RULE, wideSentence } from './alert-facts.js';
 import { escapeHtml, sanitizeHeader } from './escape.js';
 import type { OutboundMessage } from './notifier.js';
 import { productLabel } from './render-text.js';
@@ -136,12 +136,18 @@ function singleHtml(fact: EventFacts): string {
 function groupHtml(group: GroupFacts): string {
   const color = COLORS[group.tag] ?? '#455a64';
   const parts = [`<h2 style="margin:0 0 8px;color:${color}">${escapeHtml(group.title)}</h2>`];
-  if (group.wide) parts.push(`<p style="padding:12px;background:#ffebee;border-left:4px solid #c62828"><strong>${escapeHtml(wideSentence(group.wide))}</strong></p>`);
+  if (group.wide)
+    parts.push(
+      `<p style="padding:12px;background:#ffebee;border-left:4px solid #c62828"><strong>${escapeHtml(wideSentence(group.wide))}</strong></p>`,
+    );
   if (group.paymentRule) parts.push(ruleHtml());
-  if (group.sections.some((section) => section.kind === 'monitoring_blind')) parts.push(`<p><strong>${escapeHtml(OPERATOR_NOTE)}</strong></p>`);
+  if (group.sections.some((section) => section.kind === 'monitoring_blind'))
+    parts.push(`<p><strong>${escapeHtml(OPERATOR_NOTE)}</strong></p>`);
   for (const section of group.sections) {
     parts.push(`<h3 style="margin:16px 0 4px">${escapeHtml(section.title)}</h3>`);
-    parts.push(`<ul style="margin:0;padding-left:20px">${section.items.map((item) => `<li>${escapeHtml(item.line)}${item.note ? `<br><small>${escapeHtml(item.note)}</small>` : ''}</li>`).join('')}</ul>`);
+    parts.push(
+      `<ul style="margin:0;padding-left:20px">${section.items.map((item) => `<li>${escapeHtml(item.line)}${item.note ? `<br><small>${escapeHtml(item.note)}</small>` : ''}</li>`).join('')}</ul>`,
+    );
   }
   return parts.join('\n');
 }

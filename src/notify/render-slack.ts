@@ -1,6 +1,7 @@
 import { type EventFacts, eventFacts, groupFacts, OPERATOR_NOTE, PAYMENT_RULE, wideSentence } from './alert-facts.js';
 import { clampText, escapeSlack } from './escape.js';
 import type { OutboundMessage } from './notifier.js';
+import { productCodeOf } from './routing.js';
 
 /**
  * Pure Block Kit rendering. Every value from the API is escaped with
@@ -71,18 +72,33 @@ export function renderSlackMessage(message: OutboundMessage): SlackMessage {
     builder.header(`${group.sections[0]?.items[0]?.emoji ?? ''} ${group.title}`);
     if (group.wide) builder.section(`:rotating_light: *${escapeSlack(wideSentence(group.wide))}*`);
     if (group.paymentRule) builder.section(ruleText());
-    if (group.sections.some((section) => section.kind === 'monitoring_blind')) builder.section(`:satellite_antenna: ${escapeSlack(OPERATOR_NOTE)}`);
+    if (group.sections.some((section) => section.kind === 'monitoring_blind'))
+      builder.section(`:satellite_antenna: ${escapeSlack(OPERATOR_NOTE)}`);
     let omitted = 0;
     for (const section of group.sections) {
-      omitted += builder.list(`*${escapeSlack(section.title)}*`, section.items.map((item) => `• ${escapeSlack(item.line)}`));
+      omitted += builder.list(`*${escapeSlack(section.title)}*`, section.items.map(listLine));
     }
-    if (omitted > 0) builder.force({ type: 'section', text: { type: 'mrkdwn', text: `…and ${omitted} more (run \`netwatch status\` for the full list)` } });
+    if (omitted > 0)
+      builder.force({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `…and ${omitted} more (run \`netwatch status\` for the full list)` },
+      });
     fallback = `${group.title}${group.wide ? `. ${wideSentence(group.wide)}` : ''}: ${group.sections
       .flatMap((section) => section.items.map(plainLine))
       .join('; ')}`;
   }
-  builder.force({ type: 'context', elements: [{ type: 'mrkdwn', text: `netwatch · ref ${escapeSlack(message.idempotencyKey.slice(0, 80))}` }] });
+  builder.force({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `netwatch · ref ${escapeSlack(message.idempotencyKey.slice(0, 80))}` }],
+  });
   return { text: clampText(escapeSlack(fallback), SLACK_LIMITS.fallbackText), blocks: builder.blocks };
+}
+
+/** `• *TNB* Tenaga Nasional Berhad, since ...`: the code in bold, everything escaped. */
+function listLine(item: EventFacts): string {
+  const code = productCodeOf(item.event);
+  if (code !== null && item.line.startsWith(code)) return `• *${escapeSlack(code)}*${escapeSlack(item.line.slice(code.length))}`;
+  return `• ${escapeSlack(item.line)}`;
 }
 
 function ruleText(): string {
@@ -153,7 +169,11 @@ class BlockBuilder {
     const block: SlackBlock = { type: 'section', text: { type: 'mrkdwn', text: clamped } };
     if (fields.length > 0) block.fields = fields.map((field) => ({ type: 'mrkdwn', text: field }));
     if (extra.image && extra.image.url.length <= SLACK_LIMITS.imageUrl) {
-      block.accessory = { type: 'image', image_url: extra.image.url, alt_text: clampText(escapeSlack(extra.image.alt) || 'product', SLACK_LIMITS.altText) };
+      block.accessory = {
+        type: 'image',
+        image_url: extra.image.url,
+        alt_text: clampText(escapeSlack(extra.image.alt) || 'product', SLACK_LIMITS.altText),
+      };
     }
     return this.push(block, size, true);
   }

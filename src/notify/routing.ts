@@ -46,7 +46,13 @@ export function productCodeOf(event: AlertPayload): string | null {
 }
 
 /** Whether the destination `label` on `channel` takes `event`. Pure. */
-export function destinationAccepts(routes: readonly RouteSpec[], channel: string, label: string, hasDefault: boolean, event: AlertPayload): boolean {
+export function destinationAccepts(
+  routes: readonly RouteSpec[],
+  channel: string,
+  label: string,
+  hasDefault: boolean,
+  event: AlertPayload,
+): boolean {
   const code = productCodeOf(event);
   if (code === null) return label === 'default';
   return routeLabelFor(routes, channel, code, hasDefault) === label;

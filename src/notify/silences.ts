@@ -28,7 +28,10 @@ export interface OwedAlert {
  * @param openOutages outages still open at the end, for products matching the silence
  * @param coveredByAnotherSilence whether a different silence still covers the code now
  */
-export function decideSilenceEnd(openOutages: readonly OutageAtSilenceEnd[], coveredByAnotherSilence: (productCode: string) => boolean): OwedAlert[] {
+export function decideSilenceEnd(
+  openOutages: readonly OutageAtSilenceEnd[],
+  coveredByAnotherSilence: (productCode: string) => boolean,
+): OwedAlert[] {
   const owed: OwedAlert[] = [];
   for (const outage of openOutages) {
     if (!outage.latestEventSilenced || coveredByAnotherSilence(outage.productCode)) continue;

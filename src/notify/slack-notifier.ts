@@ -54,7 +54,13 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
 }
 
 /** Maps @slack/webhook's errors to the outbox's vocabulary, without the URL. */
-function toDeliveryError(error: unknown, retryAfter: string | null, nowMs: number, scrub: (text: string) => string, signal: AbortSignal): DeliveryError {
+function toDeliveryError(
+  error: unknown,
+  retryAfter: string | null,
+  nowMs: number,
+  scrub: (text: string) => string,
+  signal: AbortSignal,
+): DeliveryError {
   if (signal.aborted && signal.reason instanceof DeliveryError) return signal.reason;
   if (error instanceof IncomingWebhookHTTPError) {
     const body = scrub(error.body.trim().replace(/\s+/g, ' ')).slice(0, BODY_EXCERPT) || '(empty body)';
@@ -73,7 +79,8 @@ function toDeliveryError(error: unknown, retryAfter: string | null, nowMs: numbe
 
 function hintFor(body: string): string {
   if (/no_service|invalid_token|no_team|team_disabled|no_service_id/.test(body)) return ' (the webhook URL is wrong or was revoked)';
-  if (/channel_not_found|channel_is_archived|action_prohibited|posting_to_general_channel_denied/.test(body)) return ' (the webhook channel cannot be posted to)';
+  if (/channel_not_found|channel_is_archived|action_prohibited|posting_to_general_channel_denied/.test(body))
+    return ' (the webhook channel cannot be posted to)';
   if (/invalid_blocks|invalid_payload|no_text/.test(body)) return ' (message format rejected)';
   return '';
 }

@@ -28,7 +28,10 @@ export interface OutboxPayload {
   eventIds?: number[];
 }
 
-export type OutboxRow = Pick<Selectable<OutboxTable>, 'idempotency_key' | 'channel' | 'destination' | 'payload' | 'attempts' | 'give_up_at' | 'next_attempt_at'> & {
+export type OutboxRow = Pick<
+  Selectable<OutboxTable>,
+  'idempotency_key' | 'channel' | 'destination' | 'payload' | 'attempts' | 'give_up_at' | 'next_attempt_at'
+> & {
   id: number;
 };
 
@@ -136,7 +139,12 @@ export async function dispatchDueEvents(db: Kysely<DatabaseSchema>, options: Dis
 type SilenceWindow = Pick<Selectable<SilencesTable>, 'id' | 'pattern' | 'reason' | 'created_at' | 'ends_at'>;
 
 async function silencesOverlapping(trx: Transaction<DatabaseSchema>, from: number): Promise<SilenceWindow[]> {
-  return trx.selectFrom('silences').select(['id', 'pattern', 'reason', 'created_at', 'ends_at']).where('ends_at', '>', from).orderBy('id').execute();
+  return trx
+    .selectFrom('silences')
+    .select(['id', 'pattern', 'reason', 'created_at', 'ends_at'])
+    .where('ends_at', '>', from)
+    .orderBy('id')
+    .execute();
 }
 
 /** The silence covering `code` at `at`, if any (start inclusive, end exclusive). Pure. */

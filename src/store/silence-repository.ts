@@ -16,7 +16,13 @@ export interface NewSilence {
 export async function addSilence(db: Kysely<DatabaseSchema>, silence: NewSilence): Promise<number> {
   const row = await db
     .insertInto('silences')
-    .values({ pattern: silence.pattern, reason: silence.reason, created_by: silence.createdBy, created_at: silence.now, ends_at: silence.endsAt })
+    .values({
+      pattern: silence.pattern,
+      reason: silence.reason,
+      created_by: silence.createdBy,
+      created_at: silence.now,
+      ends_at: silence.endsAt,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -45,7 +51,14 @@ export async function removeSilence(db: Kysely<DatabaseSchema>, id: number, now:
 
 /** Silences that have ended (by time or removal) and whose end the daemon has not handled yet, oldest end first. */
 export async function selectUnhandledEndedSilences(db: Kysely<DatabaseSchema>, now: number): Promise<SilenceRow[]> {
-  return db.selectFrom('silences').selectAll().where('end_handled_at', 'is', null).where('ends_at', '<=', now).orderBy('ends_at').orderBy('id').execute();
+  return db
+    .selectFrom('silences')
+    .selectAll()
+    .where('end_handled_at', 'is', null)
+    .where('ends_at', '<=', now)
+    .orderBy('ends_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** Every silence that was active at some time at or after `from` (for deciding what was silenced). */

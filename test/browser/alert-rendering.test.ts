@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../src/notify/escape.js';
 import { renderEmail } from '../../src/notify/render-email.js';
 import { renderSlackMessage } from '../../src/notify/render-slack.js';
 import { packageRoot } from '../../src/shared/package-root.js';
@@ -11,7 +12,7 @@ import { slackPreviewHtml } from '../helpers/slack-preview.js';
 
 // Read inside page.evaluate callbacks, which run in Chromium (the project compiles without the DOM lib).
 declare const window: { __pwned?: number };
-declare const document: { body: { innerText: string } };
+declare const document: { body: { textContent: string } };
 
 /**
  * The email HTML and an approximation of the Slack message, rendered in
@@ -43,8 +44,15 @@ async function openPage(html: string): Promise<Page> {
   return page;
 }
 
-async function capture(page: Page, file: string): Promise<void> {
+async function capture(page: Page, file: string, width: number): Promise<void> {
+  await page.setViewportSize({ width, height: 200 });
   for (const folder of targets) await page.screenshot({ path: join(folder, file), fullPage: true });
+}
+
+/** The email as a mail client would list it: subject and addresses above the HTML body. */
+function withMailHeader(email: { subject: string; html: string }): string {
+  const header = `<div style="font-family:'Liberation Sans',sans-serif;font-size:13px;color:#444;border-bottom:1px solid #ddd;padding:8px 0 10px;margin-bottom:14px"><div style="font-size:17px;color:#111;font-weight:bold;margin-bottom:4px">${escapeHtml(email.subject)}</div>From: netwatch@example.com &nbsp;·&nbsp; To: support@example.com</div>`;
+  return email.html.replace(/(<body[^>]*>)/, `$1${header}`);
 }
 
 describe.runIf(chromiumAvailable())('alert rendering in a browser', () => {
@@ -61,7 +69,7 @@ describe.runIf(chromiumAvailable())('alert rendering in a browser', () => {
     const evil = interruption('TNB', { productName: `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>` });
     const email = await openPage(renderEmail(message([evil])).html);
     expect(await email.evaluate(() => window.__pwned)).toBeUndefined();
-    expect(await email.evaluate(() => document.body.innerText)).toContain('<script>window.__pwned=2</script>');
+    expect(await email.evaluate(() => document.body.textContent)).toContain('<script>window.__pwned=2</script>');
     await email.close();
     const slack = await openPage(slackPreviewHtml([{ time: '14:50', message: renderSlackMessage(message([evil])) }]));
     expect(await slack.evaluate(() => window.__pwned)).toBeUndefined();
@@ -69,23 +77,33 @@ describe.runIf(chromiumAvailable())('alert rendering in a browser', () => {
   });
 
   it('renders the README examples', async () => {
-    const group = [
-      ...['ASTRO', 'UNIFI', 'MAXIS', 'CELCOM', 'DIGI', 'TM', 'SYABAS', 'IWK'].map((code) => interruption(code, { startedAt: T0 + 3600, confirmedAt: T0 + 3660 })),
-    ];
+    const names: Record<string, string> = {
+      ASTRO: 'Astro',
+      UNIFI: 'Unifi Home',
+      MAXIS: 'Maxis Postpaid',
+      CELCOM: 'Celcom Postpaid',
+      DIGI: 'Digi Postpaid',
+      TM: 'Telekom Malaysia',
+      SYABAS: 'Air Selangor',
+      IWK: 'Indah Water Konsortium',
+    };
+    const group = Object.entries(names).map(([code, productName]) =>
+      interruption(code, { productName, startedAt: T0 + 3600, confirmedAt: T0 + 3660 }),
+    );
     const slack = await openPage(
       slackPreviewHtml([
-        { time: '14:50', message: renderSlackMessage(message([interruption()])) },
-        { time: '15:02', message: renderSlackMessage(message([recovery()])) },
-        { time: '15:50', message: renderSlackMessage(message(group, 12)) },
+        { time: '14:50', message: renderSlackMessage(message([interruption()], 50, 'events-41-41:slack:default')) },
+        { time: '15:02', message: renderSlackMessage(message([recovery()], 50, 'events-57-57:slack:default')) },
+        { time: '15:50', message: renderSlackMessage(message(group, 12, 'events-63-70:slack:default')) },
       ]),
     );
-    expect(await slack.evaluate(() => document.body.innerText)).toContain('Payments must NOT be blocked.');
-    await capture(slack, 'alert-slack.png');
+    expect(await slack.evaluate(() => document.body.textContent)).toContain('Payments must NOT be blocked.');
+    await capture(slack, 'alert-slack.png', 780);
     await slack.close();
 
-    const email = await openPage(renderEmail(message([interruption()], 50, 'events-41-41:email:default')).html);
-    expect(await email.evaluate(() => document.body.innerText)).toContain('Since (Malaysia, GMT+8)');
-    await capture(email, 'alert-email.png');
+    const email = await openPage(withMailHeader(renderEmail(message([interruption()], 50, 'events-41-41:email:default'))));
+    expect(await email.evaluate(() => document.body.textContent)).toContain('Since (Malaysia, GMT+8)');
+    await capture(email, 'alert-email.png', 680);
     await email.close();
   }, 60_000);
 });

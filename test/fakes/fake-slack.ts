@@ -65,7 +65,8 @@ export function validateSlackPayload(payload: unknown): string | null {
     const type = block.type;
     if (type === 'header') {
       const t = (block.text as { type?: string; text?: string } | undefined) ?? {};
-      if (t.type !== 'plain_text' || typeof t.text !== 'string' || t.text.length === 0 || t.text.length > LIMITS.header) return SLACK_ERROR.invalidBlocks;
+      if (t.type !== 'plain_text' || typeof t.text !== 'string' || t.text.length === 0 || t.text.length > LIMITS.header)
+        return SLACK_ERROR.invalidBlocks;
       total += t.text.length;
     } else if (type === 'section') {
       const t = block.text as { text?: string } | undefined;
@@ -76,7 +77,8 @@ export function validateSlackPayload(payload: unknown): string | null {
       if (fields) {
         if (fields.length > LIMITS.fields) return SLACK_ERROR.invalidBlocks;
         for (const field of fields) {
-          if (typeof field.text !== 'string' || field.text.length === 0 || field.text.length > LIMITS.field) return SLACK_ERROR.invalidBlocks;
+          if (typeof field.text !== 'string' || field.text.length === 0 || field.text.length > LIMITS.field)
+            return SLACK_ERROR.invalidBlocks;
           total += field.text.length;
         }
       }
@@ -137,9 +139,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       if (next) {
-        answer(next.status, next.body ?? (next.status === 429 ? 'rate_limited' : next.status >= 500 ? 'internal_error' : SLACK_ERROR.noService), {
-          ...(next.retryAfter !== undefined ? { 'retry-after': next.retryAfter } : {}),
-        });
+        answer(
+          next.status,
+          next.body ?? (next.status === 429 ? 'rate_limited' : next.status >= 500 ? 'internal_error' : SLACK_ERROR.noService),
+          {
+            ...(next.retryAfter !== undefined ? { 'retry-after': next.retryAfter } : {}),
+          },
+        );
       } else if (req.method !== 'POST' || parseError) {
         answer(400, SLACK_ERROR.invalidPayload);
       } else {
@@ -163,7 +169,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     waitForRequests: (count, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         if (requests.length >= count) return resolve();
-        const timer = setTimeout(() => reject(new Error(`fake Slack got ${requests.length} of ${count} requests within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`fake Slack got ${requests.length} of ${count} requests within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           count,
           resolve: () => {

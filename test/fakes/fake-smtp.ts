@@ -92,7 +92,10 @@ export async function startFakeSmtp(options: { users?: Record<string, string> } 
     waitForMessages: (count, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         if (messages.length >= count) return resolve();
-        const timer = setTimeout(() => reject(new Error(`fake SMTP got ${messages.length} of ${count} messages within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`fake SMTP got ${messages.length} of ${count} messages within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           count,
           resolve: () => {

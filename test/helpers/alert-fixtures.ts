@@ -28,9 +28,20 @@ export function reminder(code = 'TNB', overrides: Partial<ProductAlertPayload> =
 }
 
 export function blind(overrides: Partial<OperatorAlertPayload> = {}): OperatorAlertPayload {
-  return { kind: 'monitoring_blind', condition: 'api_unreachable', summary: 'Every request to IIMMPACT in the last cycle failed.', since: T0, at: T0 + 5, ...overrides };
+  return {
+    kind: 'monitoring_blind',
+    condition: 'api_unreachable',
+    summary: 'Every request to IIMMPACT in the last cycle failed.',
+    since: T0,
+    at: T0 + 5,
+    ...overrides,
+  };
 }
 
-export function message(events: OutboundMessage['events'], productCount = 50, idempotencyKey = 'events-1-1:slack:default'): OutboundMessage {
+export function message(
+  events: OutboundMessage['events'],
+  productCount = 50,
+  idempotencyKey = 'events-1-1:slack:default',
+): OutboundMessage {
   return { idempotencyKey, events, productCount };
 }

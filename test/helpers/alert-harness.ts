@@ -75,7 +75,8 @@ ${this.options.alertingYaml}
     this.config = parseConfigText(yaml, 'test.yaml', { env: { ...this.options.env } });
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.logLines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim()) this.logLines.push(JSON.parse(line) as Record<string, unknown>);
         callback();
       },
     });
@@ -102,12 +103,15 @@ ${this.options.alertingYaml}
       sendTimeoutMs: this.config.alerting.sendTimeout,
       productCount: () => this.options.products.length,
       backoff: { baseMs: 200, maxMs: 1000 },
-      onResult: (channel, result, detail) => this.results.push({ channel, result, destination: detail.destination, ...(detail.error ? { error: detail.error } : {}) }),
+      onResult: (channel, result, detail) =>
+        this.results.push({ channel, result, destination: detail.destination, ...(detail.error ? { error: detail.error } : {}) }),
     });
     this.recorder = new CheckRecorder({
       db: this.store.db,
       logger: this.logger,
-      extensions: [createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter })],
+      extensions: [
+        createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter }),
+      ],
       onAlertsCommitted: () => this.worker.wake(),
     });
     this.worker.start();
@@ -117,7 +121,11 @@ ${this.options.alertingYaml}
    * Records one check per listed product at `at` (epoch seconds) in ONE batch,
    * running the real state machine, and waits for the commit.
    */
-  async check(statuses: Record<string, CheckStatus>, at: number, info: Record<string, { name?: string; img?: string; error?: string }> = {}): Promise<void> {
+  async check(
+    statuses: Record<string, CheckStatus>,
+    at: number,
+    info: Record<string, { name?: string; img?: string; error?: string }> = {},
+  ): Promise<void> {
     for (const [code, status] of Object.entries(statuses)) {
       const product = this.products.get(code);
       if (!product) throw new Error(`unknown product ${code}`);

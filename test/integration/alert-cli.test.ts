@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runSilenceAdd, runSilenceRemove, type CliIo } from '../../src/cli/silence-commands.js';
+import { type CliIo, runSilenceAdd, runSilenceRemove } from '../../src/cli/silence-commands.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/fake-smtp.js';
@@ -70,7 +70,10 @@ function captureIo(): { io: CliIo; captured: { out: string; err: string } } {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -85,7 +88,9 @@ describe('netwatch silence', () => {
     const added = await run(['--config', file, 'silence', 'add', 'TNB', '--for', '2h', '--reason', 'vendor maintenance']);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^Silence #1 added: alerts for TNB are recorded but not sent until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d MYT \(.*Z\), 2 h 00 min from now\./);
+    expect(added.stdout).toMatch(
+      /^Silence #1 added: alerts for TNB are recorded but not sent until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d MYT \(.*Z\), 2 h 00 min from now\./,
+    );
     expect((await run(['--config', file, 'silence', 'add', '*', '--for', '30m', '--reason', 'all quiet'])).code).toBe(0);
 
     const listed = await run(['--config', file, 'silence', 'list']);
@@ -97,7 +102,9 @@ describe('netwatch silence', () => {
     const removed = await run(['--config', file, 'silence', 'remove', '1']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('Silence #1 removed.');
-    const json = JSON.parse((await run(['--config', file, 'silence', 'list', '--all', '--json'])).stdout) as { silences: Array<{ id: number; state: string }> };
+    const json = JSON.parse((await run(['--config', file, 'silence', 'list', '--all', '--json'])).stdout) as {
+      silences: Array<{ id: number; state: string }>;
+    };
     expect(json.silences.map((s) => [s.id, s.state])).toEqual([
       [2, 'active'],
       [1, 'removed'],
@@ -129,7 +136,9 @@ describe('netwatch notify-test', () => {
     const result = await run(['--config', config(CHANNELS), 'notify-test'], env());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^slack default: OK, delivered in \d+ ms\nslack routes\[0\]: OK, delivered in \d+ ms\nemail default: OK, delivered in \d+ ms\n$/);
+    expect(result.stdout).toMatch(
+      /^slack default: OK, delivered in \d+ ms\nslack routes\[0\]: OK, delivered in \d+ ms\nemail default: OK, delivered in \d+ ms\n$/,
+    );
     expect(slack.delivered().map((m) => m.path)).toEqual(['/services/T000/B000/DEFAULTSECRET', '/services/T000/B000/ASTROSECRET']);
     expect(JSON.stringify(slack.delivered()[0]?.payload)).toContain(':test_tube: TEST: netwatch notification test');
     expect(smtp.messages).toHaveLength(1);
@@ -142,7 +151,9 @@ describe('netwatch notify-test', () => {
     const result = await run(['--config', config(CHANNELS), 'notify-test', '--channel', 'slack'], env());
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('slack default: FAILED after');
-    expect(result.stdout).toContain('Slack rejected the message: HTTP 404 no_service (the webhook URL is wrong or was revoked) (permanent: fix the configuration)');
+    expect(result.stdout).toContain(
+      'Slack rejected the message: HTTP 404 no_service (the webhook URL is wrong or was revoked) (permanent: fix the configuration)',
+    );
     expect(result.stdout).toContain('slack routes[0]: OK');
     expect(result.stdout + result.stderr).not.toContain('DEFAULTSECRET');
     expect(smtp.messages).toHaveLength(0);
@@ -150,7 +161,9 @@ describe('netwatch notify-test', () => {
     await smtp.close();
     const down = await run(['--config', config(CHANNELS), 'notify-test', '--channel', 'email'], env());
     expect(down.code).toBe(1);
-    expect(down.stdout).toMatch(/email default: FAILED after \d+ ms: SMTP failed: ESOCKET .*ECONNREFUSED.* \(temporary: the outbox would retry this\)/);
+    expect(down.stdout).toMatch(
+      /email default: FAILED after \d+ ms: SMTP failed: ESOCKET .*ECONNREFUSED.* \(temporary: the outbox would retry this\)/,
+    );
     smtp = await startFakeSmtp();
   });
 

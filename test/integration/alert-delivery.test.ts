@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
+import { type FakeSlack, type SlackPayload, startFakeSlack } from '../fakes/fake-slack.js';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/fake-smtp.js';
 import { AlertHarness, eventually, nowSeconds } from '../helpers/alert-harness.js';
 
@@ -50,6 +50,10 @@ function alerting(extra = '', groupWait = '0'): string {
 ${extra}`;
 }
 
+function headerOf(payload: SlackPayload | undefined): string | undefined {
+  return (payload?.blocks?.[0] as { text?: { text?: string } } | undefined)?.text?.text;
+}
+
 async function create(products: string[], extra = '', groupWait = '0'): Promise<AlertHarness> {
   harness = await AlertHarness.create({ alertingYaml: alerting(extra, groupWait), env: env(), products });
   return harness;
@@ -68,7 +72,7 @@ describe('alert delivery', () => {
     await eventually(() => slack.delivered().length >= 2 && smtp.messages.length >= 2, 10_000, 'two deliveries per channel');
     await h.worker.idle();
 
-    expect(slack.delivered().map((m) => (m.payload.blocks?.[0] as { text: { text: string } }).text.text)).toEqual([
+    expect(slack.delivered().map((m) => headerOf(m.payload))).toEqual([
       ':red_circle: Interruption: TNB - Tenaga Nasional Berhad',
       ':large_green_circle: Recovered: TNB - Tenaga Nasional Berhad (down 5 min)',
     ]);
@@ -143,7 +147,12 @@ describe('alert delivery', () => {
       [['unifi-team@example.com'], '[netwatch] INTERRUPTION UNIFI - UNIFI Sdn Bhd'],
     ]);
     const destinations = await h.rows<{ channel: string; destination: string }>('select channel, destination from outbox order by id');
-    expect(destinations.map((d) => `${d.channel}:${d.destination}`).sort()).toEqual(['email:default', 'email:routes[0]', 'slack:default', 'slack:routes[0]']);
+    expect(destinations.map((d) => `${d.channel}:${d.destination}`).sort()).toEqual([
+      'email:default',
+      'email:routes[0]',
+      'slack:default',
+      'slack:routes[0]',
+    ]);
   });
 
   it('retries 429 after Retry-After and 500 with backoff, then delivers once', async () => {
@@ -160,7 +169,9 @@ describe('alert delivery', () => {
     const [first, second] = slack.requests;
     expect((second?.receivedAtMs ?? 0) - (first?.receivedAtMs ?? 0)).toBeGreaterThanOrEqual(900);
     expect(h.results.filter((r) => r.channel === 'slack').map((r) => r.result)).toEqual(['retry', 'retry', 'sent']);
-    const [row] = await h.rows<{ state: string; attempts: number; last_error: string | null }>("select state, attempts, last_error from outbox where channel = 'slack'");
+    const [row] = await h.rows<{ state: string; attempts: number; last_error: string | null }>(
+      "select state, attempts, last_error from outbox where channel = 'slack'",
+    );
     expect(row).toEqual({ state: 'sent', attempts: 3, last_error: null });
     // The email lane was not held up by Slack's trouble.
     expect(smtp.messages).toHaveLength(1);
@@ -180,20 +191,31 @@ describe('alert delivery', () => {
     await h.worker.idle();
 
     expect(slack.requests.map((r) => r.status)).toEqual([400, 200]);
-    const rows = await h.rows<{ state: string; attempts: number; last_error: string | null }>("select state, attempts, last_error from outbox where channel = 'slack' order by id");
+    const rows = await h.rows<{ state: string; attempts: number; last_error: string | null }>(
+      "select state, attempts, last_error from outbox where channel = 'slack' order by id",
+    );
     expect(rows[0]).toMatchObject({ state: 'failed', attempts: 1 });
     expect(rows[0]?.last_error).toContain('HTTP 400 invalid_payload');
-    const failure = h.logLines.find((line) => line.msg === 'alert delivery failed permanently; not retrying (fix the channel config, then run `netwatch notify-test`)');
+    const failure = h.logLines.find(
+      (line) => line.msg === 'alert delivery failed permanently; not retrying (fix the channel config, then run `netwatch notify-test`)',
+    );
     expect(String(failure?.err)).toContain('invalid_payload');
     expect(smtp.messages).toHaveLength(2);
 
-    const everything = JSON.stringify(h.logLines) + JSON.stringify(await h.rows('select * from outbox')) + JSON.stringify(await h.rows('select * from alert_events'));
+    const everything =
+      JSON.stringify(h.logLines) +
+      JSON.stringify(await h.rows('select * from outbox')) +
+      JSON.stringify(await h.rows('select * from alert_events'));
     expect(everything).not.toContain('SECRETHOOKTOKEN');
     expect(everything).not.toContain('s3cret-pass');
   });
 
   it('gives up after retryFor, marks the row failed and reports it', async () => {
-    harness = await AlertHarness.create({ alertingYaml: alerting().replace('retryFor: 1m', 'retryFor: 2s'), env: env(), products: ['TNB'] });
+    harness = await AlertHarness.create({
+      alertingYaml: alerting().replace('retryFor: 1m', 'retryFor: 2s'),
+      env: env(),
+      products: ['TNB'],
+    });
     const h = harness;
     slack.script(...Array.from({ length: 30 }, () => ({ status: 503 })));
     let at = nowSeconds() - 300;
@@ -238,7 +260,7 @@ describe('alert delivery', () => {
     await h.worker.idle();
     expect(slack.requests).toHaveLength(1);
     const payload = slack.delivered()[0]?.payload;
-    expect((payload?.blocks?.[0] as { text: { text: string } }).text.text).toBe(':red_circle: 7 products interrupted');
+    expect(headerOf(payload)).toBe(':red_circle: 7 products interrupted');
     expect(payload?.text).toMatch(/^7 products interrupted: /);
     expect(smtp.messages[0]?.parsed.subject).toBe('[netwatch] 7 products interrupted (A1, A2, A3, A4, A5 +2)');
     // 7 of 16 is not "most": no IIMMPACT-wide claim.

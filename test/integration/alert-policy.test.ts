@@ -45,7 +45,11 @@ async function restart(h: AlertHarness): Promise<void> {
 async function settle(h: AlertHarness): Promise<void> {
   await h.recorder.flush();
   await h.worker.idle();
-  await eventually(async () => (await h.rows<{ n: number }>('select count(*) as n from alert_events where dispatched_at is null'))[0]?.n === 0, 5000, 'dispatch');
+  await eventually(
+    async () => (await h.rows<{ n: number }>('select count(*) as n from alert_events where dispatched_at is null'))[0]?.n === 0,
+    5000,
+    'dispatch',
+  );
   await h.worker.idle();
 }
 
@@ -109,7 +113,13 @@ describe('silences', () => {
     const h = await create(['TNB', 'UNIFI']);
     const T = nowSeconds() - 10 * HOUR;
     let at = await h.checks({ TNB: 'Healthy', UNIFI: 'Healthy' }, T, 2, 5 * MIN);
-    const silenceId = await addSilence(h.store.db, { pattern: '*', reason: 'IIMMPACT maintenance window', createdBy: 'test', now: at, endsAt: at + 2 * HOUR });
+    const silenceId = await addSilence(h.store.db, {
+      pattern: '*',
+      reason: 'IIMMPACT maintenance window',
+      createdBy: 'test',
+      now: at,
+      endsAt: at + 2 * HOUR,
+    });
     // Both go down during the silence; UNIFI recovers before it ends, TNB does not.
     at = await h.checks({ TNB: 'Interruption', UNIFI: 'Interruption' }, at, 3, 5 * MIN);
     at = await h.checks({ TNB: 'Interruption', UNIFI: 'Healthy' }, at, 2, 5 * MIN);
@@ -146,7 +156,13 @@ describe('silences', () => {
     at = await h.checks({ TNB: 'Interruption', ASTRO: 'Interruption' }, at, 2, 5 * MIN);
     await settle(h);
     expect(kinds().sort()).toEqual(['interruption:ASTRO', 'interruption:TNB']);
-    const silenceId = await addSilence(h.store.db, { pattern: 't?b', reason: 'known, vendor ticket 123', createdBy: null, now: at, endsAt: at + 3 * HOUR });
+    const silenceId = await addSilence(h.store.db, {
+      pattern: 't?b',
+      reason: 'known, vendor ticket 123',
+      createdBy: null,
+      now: at,
+      endsAt: at + 3 * HOUR,
+    });
     await addSilence(h.store.db, { pattern: 'ASTRO*', reason: 'ack', createdBy: null, now: at, endsAt: at + 3 * HOUR });
     at = await h.checks({ TNB: 'Interruption', ASTRO: 'Interruption' }, at, 14, 5 * MIN); // a silenced reminder for each
     at = await h.checks({ TNB: 'Interruption', ASTRO: 'Healthy' }, at, 2, 5 * MIN); // ASTRO recovers, silenced

@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { matchesProductPattern } from '../../src/notify/routing.js';
 import { insertAlertEvent } from '../../src/store/check-batch-writer.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from '../../src/store/database.js';
 import { dispatchDueEvents } from '../../src/store/outbox-repository.js';
-import { matchesProductPattern } from '../../src/notify/routing.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { createTempDir } from '../helpers/daemon-process.js';
-import { eventually, nowSeconds } from '../helpers/alert-harness.js';
 import { interruption, recovery } from '../helpers/alert-fixtures.js';
+import { eventually, nowSeconds } from '../helpers/alert-harness.js';
+import { createTempDir } from '../helpers/daemon-process.js';
 
 /**
  * kill -9 during a delivery: the message in flight is delivered after the
@@ -55,7 +55,13 @@ describe('outbox across a crash', () => {
       productCount: 10,
       matchesPattern: matchesProductPattern,
     });
-    await insertAlertEvent(store.db, null, null, now - 2, recovery('TNB', { startedAt: now - 70, endedAt: now - 62, confirmedAt: now - 2 }));
+    await insertAlertEvent(
+      store.db,
+      null,
+      null,
+      now - 2,
+      recovery('TNB', { startedAt: now - 70, endedAt: now - 62, confirmedAt: now - 2 }),
+    );
     await store.close();
     store = null;
 
@@ -96,7 +102,9 @@ describe('outbox across a crash', () => {
 });
 
 function spawnDeliverer(dbPath: string): ChildHandle {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/outbox-deliver.ts', dbPath, slack.webhookUrl('CRASHTEST')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/outbox-deliver.ts', dbPath, slack.webhookUrl('CRASHTEST')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const handle: ChildHandle = {
     kill: (signal) => child.kill(signal),
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),

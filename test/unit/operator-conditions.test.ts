@@ -18,14 +18,19 @@ describe('decideCycleConditions', () => {
     expect(raised.raise[0]).toMatchObject({ condition: 'api_unreachable', since: 500 });
     expect(raised.raise[0]?.summary).toContain('3 timeout, 1 network');
     expect(decideCycleConditions(failing, new Set(['api_unreachable']), 560)).toEqual({ raise: [], clear: [] });
-    expect(decideCycleConditions(cycle({ healthy: 3, unknown: 1 }), new Set(['api_unreachable']), 620)).toEqual({ raise: [], clear: ['api_unreachable'] });
+    expect(decideCycleConditions(cycle({ healthy: 3, unknown: 1 }), new Set(['api_unreachable']), 620)).toEqual({
+      raise: [],
+      clear: ['api_unreachable'],
+    });
   });
 
   it('raises auth (not api_unreachable) when most requests are rejected with 401/403, and ignores one stray 401', () => {
     const rejected = cycle({ unknown: 4, errorsByKind: { auth: 4 }, allFailed: true });
     expect(decideCycleConditions(rejected, new Set(), 1).raise.map((c) => c.condition)).toEqual(['auth']);
     expect(decideCycleConditions(cycle({ healthy: 3, unknown: 1, errorsByKind: { auth: 1 } }), new Set(), 1).raise).toEqual([]);
-    expect(decideCycleConditions(cycle({ unknown: 2, errorsByKind: { forbidden: 2 }, allFailed: true }), new Set(), 1).raise[0]?.summary).toContain('403');
+    expect(
+      decideCycleConditions(cycle({ unknown: 2, errorsByKind: { forbidden: 2 }, allFailed: true }), new Set(), 1).raise[0]?.summary,
+    ).toContain('403');
   });
 
   it('changes nothing for a cycle in which nothing answered', () => {
@@ -34,7 +39,13 @@ describe('decideCycleConditions', () => {
 });
 
 describe('decideUnknownConditions', () => {
-  const check = (unknownSince: number | null, checkedAt: number) => ({ productCode: 'TNB', productName: 'Tenaga', unknownSince, checkedAt, lastError: 'HTTP 500' });
+  const check = (unknownSince: number | null, checkedAt: number) => ({
+    productCode: 'TNB',
+    productName: 'Tenaga',
+    unknownSince,
+    checkedAt,
+    lastError: 'HTTP 500',
+  });
 
   it('raises once a product has been Unknown for unknownAfter, and clears when it answers', () => {
     expect(decideUnknownConditions([check(1000, 1599)], new Set(), 600, false).raise).toEqual([]);
@@ -42,7 +53,10 @@ describe('decideUnknownConditions', () => {
     expect(raised).toEqual([expect.objectContaining({ condition: 'unknown:TNB', productCode: 'TNB', since: 1000 })]);
     expect(raised[0]?.summary).toContain('HTTP 500');
     expect(decideUnknownConditions([check(1000, 2000)], new Set(['unknown:TNB']), 600, false)).toEqual({ raise: [], clear: [] });
-    expect(decideUnknownConditions([check(null, 2060)], new Set(['unknown:TNB']), 600, false)).toEqual({ raise: [], clear: ['unknown:TNB'] });
+    expect(decideUnknownConditions([check(null, 2060)], new Set(['unknown:TNB']), 600, false)).toEqual({
+      raise: [],
+      clear: ['unknown:TNB'],
+    });
   });
 
   it('does not raise per-product conditions while an API-wide one is raised, or when turned off', () => {

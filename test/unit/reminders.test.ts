@@ -5,7 +5,13 @@ import { decideReminders, type OpenOutageView } from '../../src/notify/reminders
 const HOUR = 3600;
 
 describe('decideReminders', () => {
-  const outage = (overrides: Partial<OpenOutageView> = {}): OpenOutageView => ({ productId: 1, outageId: 10, confirmedAt: 1000, lastReminderAt: null, ...overrides });
+  const outage = (overrides: Partial<OpenOutageView> = {}): OpenOutageView => ({
+    productId: 1,
+    outageId: 10,
+    confirmedAt: 1000,
+    lastReminderAt: null,
+    ...overrides,
+  });
 
   it('is due one interval after confirmation, then one interval after the last reminder', () => {
     expect(decideReminders([outage()], 1000 + HOUR - 1, HOUR)).toEqual([]);

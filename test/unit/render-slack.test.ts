@@ -12,9 +12,16 @@ function allText(blocks: readonly SlackBlock[]): string {
 describe('renderSlackMessage', () => {
   it('renders an interruption with header, name and code, image, both time zones, confirmation and the payment rule', () => {
     const { text, blocks } = renderSlackMessage(message([interruption()]));
-    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':red_circle: Interruption: TNB - Tenaga Nasional Berhad', emoji: true } });
+    expect(blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: ':red_circle: Interruption: TNB - Tenaga Nasional Berhad', emoji: true },
+    });
     const section = blocks[1] as Extract<SlackBlock, { type: 'section' }>;
-    expect(section.accessory).toEqual({ type: 'image', image_url: 'https://dashboard.iimmpact.com/img/TNB.png', alt_text: 'Tenaga Nasional Berhad' });
+    expect(section.accessory).toEqual({
+      type: 'image',
+      image_url: 'https://dashboard.iimmpact.com/img/TNB.png',
+      alt_text: 'Tenaga Nasional Berhad',
+    });
     const body = allText(blocks);
     expect(body).toContain('Tenaga Nasional Berhad (TNB)');
     expect(body).toContain('2025-05-19 14:49:03 MYT');
@@ -30,7 +37,9 @@ describe('renderSlackMessage', () => {
   it('renders a recovery with the outage duration and start and end times', () => {
     const { text, blocks } = renderSlackMessage(message([recovery()]));
     const body = allText(blocks);
-    expect((blocks[0] as { text: { text: string } }).text.text).toBe(':large_green_circle: Recovered: TNB - Tenaga Nasional Berhad (down 12 min)');
+    expect((blocks[0] as { text: { text: string } }).text.text).toBe(
+      ':large_green_circle: Recovered: TNB - Tenaga Nasional Berhad (down 12 min)',
+    );
     expect(body).toContain('*Down for*\\n12 min');
     expect(body).toContain('2025-05-19 14:49:03 MYT (2025-05-19T06:49:03Z)');
     expect(body).toContain('2025-05-19 15:01:03 MYT (2025-05-19T07:01:03Z)');
@@ -83,14 +92,16 @@ describe('renderSlackMessage', () => {
   });
 
   it('fits a 200-product storm into Slack limits, ending with "...and N more"', () => {
-    const events = Array.from({ length: 200 }, (_, n) => interruption(`PRODUCT_${n}`, { productName: `Very long biller name number ${n} ${'x'.repeat(60)}` }));
+    const events = Array.from({ length: 200 }, (_, n) =>
+      interruption(`PRODUCT_${n}`, { productName: `Very long biller name number ${n} ${'x'.repeat(60)}` }),
+    );
     const rendered = renderSlackMessage(message(events, 200));
     expect(validateSlackPayload(rendered)).toBeNull();
     expect(rendered.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.maxBlocks);
     const body = allText(rendered.blocks);
     const more = /…and (\d+) more/.exec(body);
     expect(more).not.toBeNull();
-    const shown = events.filter((event) => body.includes(`${event.productCode} `)).length;
+    const shown = events.filter((event) => body.includes(`*${event.productCode}*`)).length;
     expect(shown + Number(more?.[1])).toBe(200);
     expect(rendered.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
   });

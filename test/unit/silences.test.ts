@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { matchesProductPattern } from '../../src/notify/routing.js';
 import { decideSilenceEnd } from '../../src/notify/silences.js';
 import { silenceAt } from '../../src/store/outbox-repository.js';
-import { matchesProductPattern } from '../../src/notify/routing.js';
 
 describe('silences', () => {
   const silences = [

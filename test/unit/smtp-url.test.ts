@@ -20,7 +20,12 @@ describe('parseSmtpUrl', () => {
   });
 
   it('smtps:// is implicit TLS on 465', () => {
-    expect(parseSmtpUrl('smtps://u:p@mail.example.com', 1000)).toMatchObject({ port: 465, secure: true, requireTLS: false, ignoreTLS: false });
+    expect(parseSmtpUrl('smtps://u:p@mail.example.com', 1000)).toMatchObject({
+      port: 465,
+      secure: true,
+      requireTLS: false,
+      ignoreTLS: false,
+    });
   });
 
   it('without credentials STARTTLS is opportunistic; starttls= overrides', () => {
