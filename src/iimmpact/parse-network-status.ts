@@ -2,10 +2,7 @@ import type { ApiErrorKind, Observation } from '../domain/observation.js';
 import { parseLastUpdated } from './parse-last-updated.js';
 
 /** The parts of an Observation that the response alone decides. */
-export type NetworkStatusParts = Pick<
-  Observation,
-  'status' | 'errorKind' | 'error' | 'productName' | 'productImg' | 'sourceUpdatedAt'
->;
+export type NetworkStatusParts = Pick<Observation, 'status' | 'errorKind' | 'error' | 'productName' | 'productImg' | 'sourceUpdatedAt'>;
 
 export interface NetworkStatusResponse {
   /** The product code that was requested (compared case-insensitively with `data.product_code`). */
@@ -60,6 +57,17 @@ export function errorWithExcerpt(prefix: string, body: string, secrets?: readonl
   const safePrefix = redactSecrets(prefix, secrets);
   if (excerpt === '') return clip(`${safePrefix} (empty body)`);
   return clip(`${safePrefix}: ${excerpt}`);
+}
+
+/**
+ * A raw value as a JSON string literal with every invisible character escaped,
+ * so `" Healthy"` or `"Healthy\u200b"` stay distinguishable from `"Healthy"`.
+ */
+function quoteRaw(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function clip(text: string): string {
@@ -153,7 +161,10 @@ export function parseNetworkStatus(response: NetworkStatusResponse): NetworkStat
   const { httpStatus, body, secrets } = response;
   if (httpStatus < 200 || httpStatus > 299) return httpFailure(httpStatus, body, secrets);
   if (response.truncated) {
-    return failure('too_large', errorWithExcerpt(`response body too large (HTTP ${httpStatus}, cut at ${body.length} chars)`, body, secrets));
+    return failure(
+      'too_large',
+      errorWithExcerpt(`response body too large (HTTP ${httpStatus}, cut at ${body.length} chars)`, body, secrets),
+    );
   }
 
   let parsed: unknown;
@@ -179,13 +190,13 @@ export function parseNetworkStatus(response: NetworkStatusResponse): NetworkStat
 
   const returnedCode = data.product_code;
   if (typeof returnedCode === 'string' && returnedCode.toLowerCase() !== response.productCode.toLowerCase()) {
-    const shown = singleLine(redactSecrets(returnedCode, secrets)).slice(0, 40);
-    return failure('product_mismatch', clip(`asked for "${response.productCode}" but the API answered for "${shown}"`));
+    const shown = quoteRaw(redactSecrets(returnedCode, secrets).slice(0, 40));
+    return failure('product_mismatch', clip(`asked for "${response.productCode}" but the API answered for ${shown}`));
   }
 
   const status = data.network_status;
   if (status !== 'Healthy' && status !== 'Interruption') {
-    const shown = status === null ? 'null' : JSON.stringify(singleLine(redactSecrets(status, secrets)).slice(0, 60));
+    const shown = status === null ? 'null' : quoteRaw(redactSecrets(status, secrets).slice(0, 60));
     return failure('unknown_status', clip(`unrecognised network_status ${shown} (expected "Healthy" or "Interruption")`), decoration);
   }
 

@@ -86,6 +86,12 @@ export interface SimulatorOptions {
   maxSkewSeconds?: number;
   /** Request-log entries kept (counters keep counting past it); default 1,000,000. */
   logCapacity?: number;
+  /**
+   * Upper bound on remembered nonces; default 2,000,000 (~200 MB). Replays are
+   * detected for 2·maxSkew (10 min) or until this many newer nonces arrived,
+   * whichever is shorter, so a long 10,000 req/s benchmark cannot exhaust memory.
+   */
+  maxRememberedNonces?: number;
 }
 
 export interface SimulatorRequest {
@@ -137,7 +143,14 @@ const IMG_BASE = 'https://dashboard.iimmpact.com/img';
 
 /** A realistic catalogue of Malaysian billers (strings only: the image URLs are never fetched). */
 export const DEFAULT_PRODUCTS: readonly SimulatorProduct[] = Object.freeze([
-  { code: 'TNB', name: 'Tenaga Nasional Berhad', img: `${IMG_BASE}/TNB.png`, active: true, accountLabel: 'Account Number', remarks: '12-digit contract account number' },
+  {
+    code: 'TNB',
+    name: 'Tenaga Nasional Berhad',
+    img: `${IMG_BASE}/TNB.png`,
+    active: true,
+    accountLabel: 'Account Number',
+    remarks: '12-digit contract account number',
+  },
   { code: 'SYABAS', name: 'Air Selangor (SYABAS)', img: `${IMG_BASE}/SYABAS.png`, active: true, accountLabel: 'Account Number' },
   { code: 'IWK', name: 'Indah Water Konsortium', img: `${IMG_BASE}/IWK.png`, active: true, accountLabel: 'Account Number' },
   { code: 'UNIFI', name: 'Unifi', img: `${IMG_BASE}/UNIFI.png`, active: true, accountLabel: 'Account Number' },
@@ -147,9 +160,24 @@ export const DEFAULT_PRODUCTS: readonly SimulatorProduct[] = Object.freeze([
   { code: 'CELCOM', name: 'Celcom Postpaid', img: `${IMG_BASE}/CELCOM.png`, active: true, accountLabel: 'Mobile Number' },
   { code: 'DIGI', name: 'Digi Postpaid', img: `${IMG_BASE}/DIGI.png`, active: true, accountLabel: 'Mobile Number' },
   { code: 'UMOBILE', name: 'U Mobile Postpaid', img: `${IMG_BASE}/UMOBILE.png`, active: true, accountLabel: 'Mobile Number' },
-  { code: 'HOTLINK', name: 'Hotlink Prepaid Reload', img: `${IMG_BASE}/HOTLINK.png`, active: true, hasSubproduct: true, accountLabel: 'Mobile Number', remarks: 'RM5 to RM100' },
+  {
+    code: 'HOTLINK',
+    name: 'Hotlink Prepaid Reload',
+    img: `${IMG_BASE}/HOTLINK.png`,
+    active: true,
+    hasSubproduct: true,
+    accountLabel: 'Mobile Number',
+    remarks: 'RM5 to RM100',
+  },
   { code: 'YES', name: 'Yes 4G Prepaid', img: `${IMG_BASE}/YES.png`, active: true, hasSubproduct: true, accountLabel: 'Yes ID' },
-  { code: 'SESB', name: 'Sabah Electricity Sdn Bhd', img: `${IMG_BASE}/SESB.png`, active: false, accountLabel: 'Account Number', remarks: 'Temporarily unavailable' },
+  {
+    code: 'SESB',
+    name: 'Sabah Electricity Sdn Bhd',
+    img: `${IMG_BASE}/SESB.png`,
+    active: false,
+    accountLabel: 'Account Number',
+    remarks: 'Temporarily unavailable',
+  },
   { code: 'XOX', name: 'XOX Mobile Reload', img: `${IMG_BASE}/XOX.png`, active: false, hasSubproduct: true, accountLabel: 'Mobile Number' },
 ] satisfies SimulatorProduct[]);
 
@@ -225,6 +253,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clock = options.clock ?? systemClock;
   const maxSkewSeconds = options.maxSkewSeconds ?? 300;
   const logCapacity = options.logCapacity ?? 1_000_000;
+  const nonceGenerationSize = Math.max(1, Math.floor((options.maxRememberedNonces ?? 2_000_000) / 2));
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const initialLatencyMs = options.latencyMs ?? 0;
   const scenario = options.scenario === 'demo' ? DEMO_SCENARIO : null;
@@ -328,7 +357,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (logIndex >= 0 && logIndex < logStatus.length) logStatus[logIndex] = status;
   }
 
-  function respondError(res: ServerResponse, logIndex: number, status: number, body?: string, retryAfter?: number | string, delayMs = 0): void {
+  function respondError(
+    res: ServerResponse,
+    logIndex: number,
+    status: number,
+    body?: string,
+    retryAfter?: number | string,
+    delayMs = 0,
+  ): void {
     const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
     respond(res, logIndex, status, body ?? jsonMessage(STATUS_CODES[status] ?? 'Error'), delayMs, headers);
   }
@@ -356,7 +392,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // A nonce is only useful to an attacker while its timestamp is acceptable
     // (±maxSkew), so two generations of 2·maxSkew each are enough memory.
     const generationMs = 2 * maxSkewSeconds * 1000;
-    if (nowMs - nonces.rotatedAtMs >= generationMs) {
+    if (nonces.current.size >= nonceGenerationSize) {
+      nonces.previous = nonces.current;
+      nonces.current = new Set();
+      nonces.rotatedAtMs = nowMs;
+    } else if (nowMs - nonces.rotatedAtMs >= generationMs) {
       nonces.previous = nowMs - nonces.rotatedAtMs >= 2 * generationMs ? new Set() : nonces.current;
       nonces.current = new Set();
       nonces.rotatedAtMs = nowMs;
@@ -425,7 +465,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  function handleApi(req: IncomingMessage, res: ServerResponse, apiPath: string, query: string, product: string | null, body: string, logIndex: number): void {
+  function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    apiPath: string,
+    query: string,
+    product: string | null,
+    body: string,
+    logIndex: number,
+  ): void {
     if (failMode !== null) {
       const mode = typeof failMode === 'number' ? { status: failMode } : failMode;
       respondError(res, logIndex, mode.status, mode.body, mode.retryAfter);
@@ -514,7 +562,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     // A GET normally has no body; only wait for one when the headers announce it,
     // which saves an event-loop turn per request on the hot path.
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined ||
+      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     if (!hasBody) {
       handleApi(req, res, apiPath, query, product, '', logIndex);
       return;

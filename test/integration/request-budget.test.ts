@@ -2,18 +2,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATOR_CREDENTIALS, type Simulator, startSimulator } from '../../src/simulator/simulator-server.js';
 import { createTempDir, DaemonProcess, writeConfig } from '../helpers/daemon-process.js';
+import { maxInWindow } from '../helpers/arrival-windows.js';
 
-/** The largest number of arrivals inside any window [t, t + windowMs). */
-function maxInWindow(times: readonly number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 let simulator: Simulator;
 let dir: string;

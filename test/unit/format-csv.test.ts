@@ -32,11 +32,14 @@ describe('formatCsv', () => {
 
   it('round-trips arbitrary text through a real CSV parser (guarded cells come back with their apostrophe)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ unit: 'binary', maxLength: 12 }), { minLength: 3, maxLength: 3 }), { maxLength: 8 }), (rows) => {
-        const parsed = parse(formatCsv(['a', 'b', 'c'], rows), { columns: false, relax_column_count: false, bom: false }) as string[][];
-        const expected = rows.map((row) => row.map((cell) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell)));
-        expect(parsed.slice(1)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'binary', maxLength: 12 }), { minLength: 3, maxLength: 3 }), { maxLength: 8 }),
+        (rows) => {
+          const parsed = parse(formatCsv(['a', 'b', 'c'], rows), { columns: false, relax_column_count: false, bom: false }) as string[][];
+          const expected = rows.map((row) => row.map((cell) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell)));
+          expect(parsed.slice(1)).toEqual(expected);
+        },
+      ),
     );
   });
 });

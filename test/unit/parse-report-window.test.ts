@@ -41,10 +41,13 @@ describe('parseTimeArgument', () => {
     expect(parseTimeArgument('now', 'to', 'malaysia', NOW)).toBe(NOW);
   });
 
-  it.each(['yesterday', '2024-13-01', '2024-02-30', '2024-10-01T24:00', '10/01/2024', '', '7x'])('rejects "%s" with a usage message', (text) => {
-    expect(() => parseTimeArgument(text, 'from', 'malaysia', NOW)).toThrow(ReportInputError);
-    expect(() => parseTimeArgument(text, 'from', 'malaysia', NOW)).toThrow(/--from: expected a date/);
-  });
+  it.each(['yesterday', '2024-13-01', '2024-02-30', '2024-10-01T24:00', '10/01/2024', '', '7x'])(
+    'rejects "%s" with a usage message',
+    (text) => {
+      expect(() => parseTimeArgument(text, 'from', 'malaysia', NOW)).toThrow(ReportInputError);
+      expect(() => parseTimeArgument(text, 'from', 'malaysia', NOW)).toThrow(/--from: expected a date/);
+    },
+  );
 });
 
 describe('parseReportWindow', () => {

@@ -27,12 +27,22 @@ describe('summarizeOutages', () => {
   });
 
   it('an open outage in a window ending at now counts to now', () => {
-    const summary = summarizeOutages([{ startedAt: 2400, confirmedAt: 2460, endedAt: null, recoveryConfirmedAt: null }], { from: 2000, to: now }, now);
+    const summary = summarizeOutages(
+      [{ startedAt: 2400, confirmedAt: 2460, endedAt: null, recoveryConfirmedAt: null }],
+      { from: 2000, to: now },
+      now,
+    );
     expect(summary).toMatchObject({ outages: 1, downtimeS: 100, longestOutageS: 100, mttrS: null });
   });
 
   it('reports nothing without outages', () => {
-    expect(summarizeOutages([], window, now)).toEqual({ outages: 0, downtimeS: 0, longestOutageS: null, mttrS: null, lastOutageStartedAt: null });
+    expect(summarizeOutages([], window, now)).toEqual({
+      outages: 0,
+      downtimeS: 0,
+      longestOutageS: null,
+      mttrS: null,
+      lastOutageStartedAt: null,
+    });
   });
 });
 
@@ -56,7 +66,11 @@ describe('toOutageListRows', () => {
       endedAt,
       recoveryConfirmedAt: endedAt === null ? null : endedAt + 60,
     });
-    const rows = toOutageListRows([named('B', 1500, null), named('A', 1500, 1600), named('A', 100, 200), named('C', 900, 1100)], window, now);
+    const rows = toOutageListRows(
+      [named('B', 1500, null), named('A', 1500, 1600), named('A', 100, 200), named('C', 900, 1100)],
+      window,
+      now,
+    );
     expect(rows.map((r) => [r.productCode, r.startedAt, r.durationS, r.inWindowS, r.ongoing])).toEqual([
       ['C', 900, 200, 100, false],
       ['A', 1500, 100, 100, false],
