@@ -10,11 +10,11 @@ import { createAlertChannels } from './notify/channels.js';
 import type { Notifier } from './notify/notifier.js';
 import { type DeliveryResult, type DeliveryResultDetail, OutboxWorker } from './notify/outbox-worker.js';
 import { CheckRecorder } from './poller/check-recorder.js';
-import { coverageCapForInterval } from './report/coverage.js';
-import { createRollupExtension } from './report/rollup-extension.js';
 import { ProductRegistry } from './poller/product-registry.js';
 import { type CycleSummary, runCycle } from './poller/run-cycle.js';
 import { Scheduler } from './poller/scheduler.js';
+import { coverageCapForInterval } from './report/coverage.js';
+import { createRollupExtension } from './report/rollup-extension.js';
 import { type Clock, systemClock, toEpochSeconds } from './shared/clock.js';
 import { describeError, NetwatchError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -158,7 +158,12 @@ export class App {
     });
     this.scheduler.start(true);
     // Daily pruning of raw checks, in small batches between the recorder's transactions.
-    this.retention = new RetentionJob({ store: this.store, logger: this.logger.child({ component: 'retention' }), clock: this.clock, checksDays: this.config.retention.checksDays });
+    this.retention = new RetentionJob({
+      store: this.store,
+      logger: this.logger.child({ component: 'retention' }),
+      clock: this.clock,
+      checksDays: this.config.retention.checksDays,
+    });
     this.retention.start();
     this.logger.info(
       { schedule: this.config.schedule, database: this.config.database, requestRate: this.config.requestRate },

@@ -12,7 +12,11 @@ import type { CommandIo } from './report-command.js';
  * `--days`) in small batches, then hands the freed pages back to the file
  * system. Safe while the daemon runs. Returns 0, or 2 for a bad `--days`.
  */
-export async function runPrune(config: Config, options: { days?: string }, io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runPrune(
+  config: Config,
+  options: { days?: string },
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const days = options.days === undefined ? config.retention.checksDays : Number(options.days);
   if (!Number.isInteger(days) || days < 1) {
     io.stderr.write(`netwatch: --days: expected a whole number of days of at least 1, got "${options.days}"\n`);
@@ -29,7 +33,8 @@ export async function runPrune(config: Config, options: { days?: string }, io: C
       `Deleted ${pruned.deleted} raw checks older than ${isoFromSeconds(before)} (${days} days); ` +
         `reclaimed ${reclaimed.pagesFreed} pages (${((reclaimed.pagesFreed * pageSize) / 1_048_576).toFixed(1)} MiB). Rollups and outages are kept.\n`,
     );
-    if (!reclaimed.incremental) io.stdout.write('This file was created without auto_vacuum=INCREMENTAL; run VACUUM once, with the daemon stopped, to shrink it.\n');
+    if (!reclaimed.incremental)
+      io.stdout.write('This file was created without auto_vacuum=INCREMENTAL; run VACUUM once, with the daemon stopped, to shrink it.\n');
   } finally {
     await store.close();
   }
@@ -41,7 +46,11 @@ export async function runPrune(config: Config, options: { days?: string }, io: C
  * raw checks still kept (older hours are left as they are). Stop the daemon
  * first: the rebuild holds the write lock until it commits.
  */
-export async function runRollup(config: Config, options: { rebuild?: boolean }, io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runRollup(
+  config: Config,
+  options: { rebuild?: boolean },
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   if (!options.rebuild) {
     io.stderr.write('netwatch: rollup: nothing to do; pass --rebuild to recompute the rollups from raw checks\n');
     return EXIT.config;

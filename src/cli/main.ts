@@ -4,9 +4,9 @@ import { App } from '../app.js';
 import { runCheck, runConfigValidate, runDaemon, runMigrate, runStatus, loadCliConfig, reportFailure, type GlobalOptions } from './commands.js';
 import { runDemo } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
-import { runNotifyTest } from './notify-test.js';
 import { runPrune, runRollup } from './history-commands.js';
-import { runReport } from './report-command.js';
+import { runNotifyTest } from './notify-test.js';
+import { type ReportCommandOptions, runReport } from './report-command.js';
 import { runSilenceAdd, runSilenceList, runSilenceRemove } from './silence-commands.js';
 
 /** The CLI is the only place that calls process.exit. */
@@ -118,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--outages', 'list each outage instead of the per-product summary')
     .option('--sort <key>', 'summary order: code, uptime (worst first) or downtime (most first)', 'code')
     .option('--utc', 'read and show times in UTC instead of Malaysia time (GMT+8)')
-    .action(async (options: { from?: string; to?: string; product?: string[]; format?: string; outages?: boolean; sort?: string; utc?: boolean }) => {
+    .action(async (options: ReportCommandOptions) => {
       exitCode = await runReport(loadCliConfig(global(), false), options);
     });
 

@@ -35,7 +35,11 @@ const SORTS: readonly ReportSort[] = ['code', 'uptime', 'downtime'];
  * list) for a window. Reads the database only. Returns 0, or 2 for bad
  * usage (the reason goes to stderr); database failures propagate.
  */
-export async function runReport(config: Config, options: ReportCommandOptions, io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runReport(
+  config: Config,
+  options: ReportCommandOptions,
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const format = (options.format ?? 'table') as (typeof FORMATS)[number];
   const sort = (options.sort ?? 'code') as ReportSort;
   if (!FORMATS.includes(format)) return usage(io, `--format: expected table, csv or json, got "${options.format}"`);
@@ -46,7 +50,10 @@ export async function runReport(config: Config, options: ReportCommandOptions, i
   const store = openDatabase(config.database);
   try {
     await migrateToLatest(store.db);
-    const window = parseReportWindow({ ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), zone }, now);
+    const window = parseReportWindow(
+      { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), zone },
+      now,
+    );
     const products = options.product ?? [];
     if (options.outages) {
       const outages = await listOutages(store.db, { ...window, now, products });

@@ -185,7 +185,14 @@ async function addRawEdge(
     const sink = new HourlyTotals();
     const latestCheckAt = cursors.get(productId)?.lastCheckedAt;
     classifySpans(
-      { checks: points, outages: intervals(productId), from: edge.from, to: edge.to, capSeconds: cap, ...(latestCheckAt === undefined ? {} : { latestCheckAt }) },
+      {
+        checks: points,
+        outages: intervals(productId),
+        from: edge.from,
+        to: edge.to,
+        capSeconds: cap,
+        ...(latestCheckAt === undefined ? {} : { latestCheckAt }),
+      },
       sink,
     );
     countChecks(sink, points, edge.from, edge.to);

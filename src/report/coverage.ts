@@ -70,7 +70,11 @@ export function addTotals(into: BucketTotals, from: BucketTotals): BucketTotals 
 
 export function isZeroTotals(totals: BucketTotals): boolean {
   return (
-    totals.healthyChecks === 0 && totals.interruptionChecks === 0 && totals.unknownChecks === 0 && totals.healthyS === 0 && totals.interruptionS === 0
+    totals.healthyChecks === 0 &&
+    totals.interruptionChecks === 0 &&
+    totals.unknownChecks === 0 &&
+    totals.healthyS === 0 &&
+    totals.interruptionS === 0
   );
 }
 

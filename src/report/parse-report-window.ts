@@ -24,8 +24,7 @@ export interface ParsedReportWindow {
   to: number;
 }
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?)?$/i;
+const DATE_TIME = /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?)?$/i;
 const WEEKS = /^(\d+)w$/;
 
 /**

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { selectOutagesOverlapping } from '../store/outage-query.js';
 import { readPrunedBefore } from '../store/retention.js';
 import {
+  addRollupDeltas,
   checkTimeBounds,
   clearRollupsFrom,
-  addRollupDeltas,
   type RollupCursor,
   rebuildDailyFromHourly,
   saveRollupCursors,

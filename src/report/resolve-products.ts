@@ -18,7 +18,13 @@ export function resolveProducts(all: readonly ProductRow[], codes: readonly stri
     else unknown.push(code);
   }
   if (unknown.length > 0) {
-    const known = all.length === 0 ? 'no products have been recorded yet' : `known codes include ${all.slice(0, 8).map((p) => p.code).join(', ')}`;
+    const known =
+      all.length === 0
+        ? 'no products have been recorded yet'
+        : `known codes include ${all
+            .slice(0, 8)
+            .map((p) => p.code)
+            .join(', ')}`;
     throw new ReportInputError(`unknown product code${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}; ${known}`);
   }
   return all.filter((product) => picked.has(product));

@@ -86,7 +86,10 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
       await deleteEmptyRollups(trx, 'hourly', hourly);
       await deleteEmptyRollups(trx, 'daily', daily);
     }
-    await saveRollupCursors(trx, [...touched].map((id) => cursors.get(id) as RollupCursor));
+    await saveRollupCursors(
+      trx,
+      [...touched].map((id) => cursors.get(id) as RollupCursor),
+    );
   };
 }
 

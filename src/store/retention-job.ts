@@ -81,9 +81,13 @@ export class RetentionJob {
       const prune = await pruneChecks(store.db, { before, signal });
       const reclaim = prune.deleted > 0 ? await reclaimFreePages(store, { signal }) : { pagesFreed: 0, incremental: true };
       if (prune.deleted > 0 || prune.aborted) {
-        logger.info({ before, deleted: prune.deleted, batches: prune.batches, pagesFreed: reclaim.pagesFreed, aborted: prune.aborted }, 'retention: pruned raw checks');
+        logger.info(
+          { before, deleted: prune.deleted, batches: prune.batches, pagesFreed: reclaim.pagesFreed, aborted: prune.aborted },
+          'retention: pruned raw checks',
+        );
       }
-      if (!reclaim.incremental) logger.warn('retention: database file lacks auto_vacuum=INCREMENTAL; run VACUUM once (daemon stopped) to shrink it');
+      if (!reclaim.incremental)
+        logger.warn('retention: database file lacks auto_vacuum=INCREMENTAL; run VACUUM once (daemon stopped) to shrink it');
       return signal.aborted ? null : { before, prune, reclaim };
     } catch (error) {
       logger.error({ err: describeError(error) }, 'retention: pruning failed; will retry at the next run');

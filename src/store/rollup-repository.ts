@@ -96,7 +96,11 @@ export async function addRollupDeltas(db: Kysely<DatabaseSchema>, grain: RollupG
  * as happens when a later correction cancels an earlier addition. Keeps the
  * tables identical to a rebuild, which never writes empty buckets. Idempotent.
  */
-export async function deleteEmptyRollups(db: Kysely<DatabaseSchema>, grain: RollupGrain, keys: readonly { productId: number; start: number }[]): Promise<void> {
+export async function deleteEmptyRollups(
+  db: Kysely<DatabaseSchema>,
+  grain: RollupGrain,
+  keys: readonly { productId: number; start: number }[],
+): Promise<void> {
   const table = grain === 'hourly' ? 'rollup_hourly' : 'rollup_daily';
   const key = grain === 'hourly' ? 'hour_start' : 'day_start';
   for (const { productId, start } of keys) {
@@ -262,7 +266,12 @@ export async function writeCoverageCap(db: Kysely<DatabaseSchema>, capSeconds: n
   await db
     .insertInto('meta')
     .values({ key: COVERAGE_CAP_KEY, value: String(capSeconds) })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(capSeconds) }).where('meta.value', '<>', String(capSeconds)))
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ value: String(capSeconds) })
+        .where('meta.value', '<>', String(capSeconds)),
+    )
     .execute();
 }
 

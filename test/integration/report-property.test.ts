@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { STATUS_CODE, type CheckStatus } from '../../src/domain/status.js';
+import { type CheckStatus, STATUS_CODE } from '../../src/domain/status.js';
 import { buildReport } from '../../src/report/build-report.js';
 import { rebuildRollups } from '../../src/report/rebuild-rollups.js';
 import { createRollupExtension } from '../../src/report/rollup-extension.js';
@@ -65,7 +65,10 @@ const statusArb = fc.constantFrom<CheckStatus>('Healthy', 'Healthy', 'Interrupti
 const runArb = fc.record({
   status: statusArb,
   count: fc.integer({ min: 1, max: 6 }),
-  gap: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 400 }) }, { weight: 1, arbitrary: fc.integer({ min: 401, max: 30_000 }) }),
+  gap: fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 1, max: 400 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 401, max: 30_000 }) },
+  ),
 });
 const productArb = fc.array(runArb, { minLength: 1, maxLength: 12 });
 const windowArb = fc.record({
@@ -124,7 +127,9 @@ describe('reports from rollups equal a brute-force computation over raw checks',
             if (w.align === 'day') [from, to] = [dayStart(from), dayStart(to) + 86_400];
             if (w.align === 'check') {
               const times = checks.map((c) => c.at);
-              [from, to] = [times[Math.floor(w.a * times.length)] ?? from, times[Math.floor(w.b * times.length)] ?? to].sort((x, y) => x - y) as [number, number];
+              [from, to] = [times[Math.floor(w.a * times.length)] ?? from, times[Math.floor(w.b * times.length)] ?? to].sort(
+                (x, y) => x - y,
+              ) as [number, number];
             }
             if (from >= Math.min(to, now)) continue;
 

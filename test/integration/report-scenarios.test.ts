@@ -112,7 +112,9 @@ describe('report: hand-computed scenarios (cap 300 s, confirmAfter 2)', () => {
 
   it('rejects unknown product codes and empty windows', async () => {
     await recordCheckSequence(temp.store.db, run('TNB', T0, 0, 2, 'Healthy'), { extensions: [rollups] });
-    await expect(buildReport(temp.store.db, { from: T0, to: T0 + HOUR, now: T0 + HOUR, products: ['NOPE'] })).rejects.toThrow(ReportInputError);
+    await expect(buildReport(temp.store.db, { from: T0, to: T0 + HOUR, now: T0 + HOUR, products: ['NOPE'] })).rejects.toThrow(
+      ReportInputError,
+    );
     await expect(buildReport(temp.store.db, { from: T0 + HOUR, to: T0 + 2 * HOUR, now: T0 + HOUR })).rejects.toThrow(/empty/);
   });
 });
