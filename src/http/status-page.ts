@@ -139,8 +139,36 @@ export function renderSummary(model: StatusPageModel): string {
   );
 }
 
+/**
+ * One day segment with its tooltip text. `cache` is shared across a render:
+ * most products have identical days (fully up, or no data), so a page of
+ * hundreds of products formats each distinct day only once.
+ */
+export function renderDaySegment(day: [number, number], index: number, model: StatusPageModel, cache: Record<string, string>): string {
+  const key = `${index}:${day[0]}:${day[1]}`;
+  const hit = cache[key];
+  if (hit !== undefined) return hit;
+  const dayStart = model.firstDay + index * 86400;
+  const parts = zonedParts(dayStart, model.tzOffsetSeconds);
+  const daySeconds = day[0] + day[1];
+  const ratio = daySeconds > 0 ? day[0] / daySeconds : null;
+  // Time in the day (so far) that no check vouched for: it counts neither way.
+  const unmonitored = Math.max(0, Math.min(dayStart + 86400, model.generatedAt) - dayStart) - daySeconds;
+  const tip = [
+    `${parts.weekday} ${parts.date}`,
+    ratio === null ? 'No data' : `${formatPercent(ratio)} uptime`,
+    ratio === null ? '' : day[1] > 0 ? `${formatDuration(day[1])} down` : 'No downtime',
+    ratio !== null && unmonitored >= 60 ? `${formatDuration(unmonitored)} not monitored` : '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  const html = `<span class="seg ${dayClass(day[0], day[1])}" data-tip="${escapeHtml(tip)}"></span>`;
+  cache[key] = html;
+  return html;
+}
+
 /** One product row: name, state label, since, uptime figures and the day bar. */
-export function renderProduct(product: PageProduct, model: StatusPageModel): string {
+export function renderProduct(product: PageProduct, model: StatusPageModel, cache: Record<string, string> = {}): string {
   const kind = stateKind(product);
   const label = kind === 'interruption' ? 'Interruption' : kind === 'healthy' ? 'Healthy' : 'Not yet confirmed';
   const name = productLabel(product);
@@ -162,24 +190,11 @@ export function renderProduct(product: PageProduct, model: StatusPageModel): str
   const downDays: string[] = [];
   const segments = product.days
     .map((day, index) => {
-      const dayStart = model.firstDay + index * 86400;
-      const parts = zonedParts(dayStart, model.tzOffsetSeconds);
-      const daySeconds = day[0] + day[1];
       up += day[0];
       down += day[1];
-      const ratio = daySeconds > 0 ? day[0] / daySeconds : null;
-      // Time in the day (so far) that no check vouched for: it counts neither way.
-      const unmonitored = Math.max(0, Math.min(dayStart + 86400, model.generatedAt) - dayStart) - daySeconds;
-      if (day[1] > 0) downDays.push(`${parts.date} ${formatDuration(day[1])} down`);
-      const tip = [
-        `${parts.weekday} ${parts.date}`,
-        ratio === null ? 'No data' : `${formatPercent(ratio)} uptime`,
-        ratio === null ? '' : day[1] > 0 ? `${formatDuration(day[1])} down` : 'No downtime',
-        ratio !== null && unmonitored >= 60 ? `${formatDuration(unmonitored)} not monitored` : '',
-      ]
-        .filter((line) => line !== '')
-        .join('\n');
-      return `<span class="seg ${dayClass(day[0], day[1])}" data-tip="${escapeHtml(tip)}"></span>`;
+      if (day[1] > 0)
+        downDays.push(`${zonedParts(model.firstDay + index * 86400, model.tzOffsetSeconds).date} ${formatDuration(day[1])} down`);
+      return renderDaySegment(day, index, model, cache);
     })
     .join('');
   const overall = up + down > 0 ? up / (up + down) : null;
@@ -226,6 +241,7 @@ export function renderIncident(incident: PageIncident, model: StatusPageModel): 
 
 /** Everything inside `#status-root`: what the refresh replaces. */
 export function renderBody(model: StatusPageModel): string {
+  const cache: Record<string, string> = {};
   const lastCheck =
     model.lastCheckAt === null
       ? 'No checks yet'
@@ -233,7 +249,7 @@ export function renderBody(model: StatusPageModel): string {
   const products =
     model.products.length === 0
       ? '<p class="empty">No products have been checked yet.</p>'
-      : `<ul class="products">${model.products.map((product) => renderProduct(product, model)).join('')}</ul>`;
+      : `<ul class="products">${model.products.map((product) => renderProduct(product, model, cache)).join('')}</ul>`;
   const incidents =
     model.incidents.length === 0
       ? `<p class="empty">No incidents in the last ${model.incidentDays} days.</p>`
@@ -270,6 +286,7 @@ export const VIEW_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   zonedParts,
   renderTime,
   dayClass,
+  renderDaySegment,
   stateIcon,
   productLabel,
   stateKind,

@@ -37,6 +37,12 @@ export interface StatusServiceOptions {
   /** How far back the page lists incidents, in days (default 30), and at most how many (default 25). */
   incidentDays?: number;
   maxIncidents?: number;
+  /**
+   * Shortest time between two recomputations, in ms (default 5000). Checks land in
+   * micro-batches all through a cycle; without this, a client polling during a long
+   * cycle over hundreds of products would recompute the uptimes after every batch.
+   */
+  minRecomputeMs?: number;
 }
 
 export interface StatusService {
@@ -49,7 +55,8 @@ export interface StatusService {
  * windows end at the latest recorded check (`asOf`), not at the wall clock,
  * so the figures change only when new checks land: responses between two
  * cycles are byte-identical and their ETag lets clients revalidate for free.
- * The expensive part is memoised on a fingerprint of `product_state`.
+ * The expensive part is memoised on a fingerprint of `product_state` and
+ * recomputed at most every `minRecomputeMs`.
  */
 export function createStatusService(options: StatusServiceOptions): StatusService {
   const { db, history } = options;
@@ -57,7 +64,8 @@ export function createStatusService(options: StatusServiceOptions): StatusServic
   const pageDays = options.pageDays ?? 90;
   const incidentDays = options.incidentDays ?? 30;
   const maxIncidents = options.maxIncidents ?? 25;
-  let memo: { key: string; snapshot: Promise<StatusSnapshot>; page: Promise<PageHistory> | null } | null = null;
+  const minRecomputeMs = options.minRecomputeMs ?? 5000;
+  let memo: { key: string; computedAtMs: number; snapshot: Promise<StatusSnapshot>; page: Promise<PageHistory> | null } | null = null;
 
   interface PageHistory {
     firstDay: number;
@@ -68,15 +76,18 @@ export function createStatusService(options: StatusServiceOptions): StatusServic
   async function current(): Promise<NonNullable<typeof memo>> {
     const rows = await queryProductStatus(db);
     const key = fingerprint(rows);
-    if (memo?.key !== key) {
+    const nowMs = options.nowMs();
+    // Serve the previous picture (consistent with itself, a few seconds old) rather than recompute per batch.
+    const fresh = memo !== null && Math.abs(nowMs - memo.computedAtMs) < minRecomputeMs;
+    if (memo?.key !== key && !fresh) {
       const snapshot = buildSnapshot(rows);
-      memo = { key, snapshot, page: null };
+      memo = { key, computedAtMs: nowMs, snapshot, page: null };
       // A failed computation must not stick.
       snapshot.catch(() => {
         if (memo?.snapshot === snapshot) memo = null;
       });
     }
-    return memo;
+    return memo as NonNullable<typeof memo>;
   }
 
   async function buildSnapshot(rows: ProductStatusRow[]): Promise<StatusSnapshot> {
