@@ -1,3 +1,5 @@
+import type { ReportTimeZone } from '../report/parse-report-window.js';
+import type { ReportSort } from '../report/render-report.js';
 import { splitWindow } from '../report/uptime.js';
 
 /**
@@ -18,12 +20,20 @@ export interface HistorySource {
    * starting at `firstDay` (a Malaysia midnight), oldest first, as of `now`.
    */
   daily(query: { firstDay: number; days: number; now: number; products: readonly string[] }): Promise<Map<string, UpDown[]>>;
-  /** `netwatch report --outages --json`: outages overlapping the window. */
-  outages(query: { from: number; to: number; now: number; products?: readonly string[] }): Promise<unknown>;
-  /** `netwatch report --json`: per-product uptime and outage figures for the window. */
-  report(query: { from: number; to: number; now: number; products?: readonly string[] }): Promise<unknown>;
+  /** `netwatch report --outages --format json`: outages overlapping the window, times in `zone`. */
+  outages(query: ReportQuery): Promise<unknown>;
+  /** `netwatch report --format json`: per-product uptime and outage figures for the window, times in `zone`. */
+  report(query: ReportQuery & { sort: ReportSort }): Promise<unknown>;
   /** Outages overlapping the window, newest first, at most `limit`, for the status page. */
   recentOutages(query: { from: number; now: number; limit: number }): Promise<RecentOutage[]>;
+}
+
+export interface ReportQuery {
+  from: number;
+  to: number;
+  now: number;
+  products?: readonly string[];
+  zone: ReportTimeZone;
 }
 
 export interface UpDown {

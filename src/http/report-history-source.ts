@@ -1,17 +1,18 @@
 import type { Kysely } from 'kysely';
-import { buildReport, type UptimeReport } from '../report/build-report.js';
+import { buildReport } from '../report/build-report.js';
 import { listOutages } from '../report/list-outages.js';
-import type { OutageListRow } from '../report/outage-list.js';
+import { outagesJson, sortReportRows, summaryJson } from '../report/render-report.js';
 import { DAY_SECONDS, dayStart } from '../report/time-buckets.js';
-import { isoFromSeconds } from '../shared/clock.js';
 import { selectDailyRollups } from '../store/daily-rollup-query.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import type { HistorySource, UpDown } from './history-source.js';
 
 /**
  * The HistorySource backed by `src/report`: `buildReport` for uptime over any
- * window and for the current day, `listOutages` for outages, and the daily
- * rollups (the rows behind `v_uptime_daily`) for whole past days. Read-only.
+ * window and for the current day, `listOutages` for outages, the daily
+ * rollups (the rows behind `v_uptime_daily`) for whole past days, and the
+ * report's own JSON renderers, so the API says exactly what
+ * `netwatch report --format json` says. Read-only.
  */
 export function createReportHistorySource(db: Kysely<DatabaseSchema>): HistorySource {
   return {
@@ -48,13 +49,15 @@ export function createReportHistorySource(db: Kysely<DatabaseSchema>): HistorySo
       return result;
     },
 
-    async outages(query) {
+    async outages({ zone, ...query }) {
       const rows = await listOutages(db, query);
-      return { from: iso(query.from), to: iso(Math.min(query.to, query.now)), now: iso(query.now), outages: rows.map(outageJson) };
+      return outagesJson(rows, { from: query.from, to: Math.min(query.to, query.now) }, zone);
     },
 
-    async report(query) {
-      return reportJson(await buildReport(db, query));
+    async report({ zone, sort, ...query }) {
+      const report = await buildReport(db, query);
+      report.rows = sortReportRows(report.rows, sort);
+      return summaryJson(report, zone);
     },
 
     async recentOutages({ from, now, limit }) {
@@ -66,39 +69,5 @@ export function createReportHistorySource(db: Kysely<DatabaseSchema>): HistorySo
         .slice(0, limit)
         .map((row) => ({ productCode: row.productCode, productName: row.productName, startedAt: row.startedAt, endedAt: row.endedAt }));
     },
-  };
-}
-
-function iso(seconds: number): string;
-function iso(seconds: number | null): string | null;
-function iso(seconds: number | null): string | null {
-  return seconds === null ? null : isoFromSeconds(seconds);
-}
-
-/** An outage as `/api/v1/outages` shows it: the report's numbers, times as ISO-8601 UTC. */
-function outageJson(row: OutageListRow) {
-  return {
-    productCode: row.productCode,
-    productName: row.productName,
-    startedAt: iso(row.startedAt),
-    confirmedAt: iso(row.confirmedAt),
-    endedAt: iso(row.endedAt),
-    recoveryConfirmedAt: iso(row.recoveryConfirmedAt),
-    durationS: row.durationS,
-    inWindowS: row.inWindowS,
-    ongoing: row.ongoing,
-  };
-}
-
-/** The report as `/api/v1/report` shows it: the report's numbers, times as ISO-8601 UTC. */
-function reportJson(report: UptimeReport) {
-  return {
-    from: iso(report.from),
-    to: iso(report.to),
-    now: iso(report.now),
-    windowS: report.windowS,
-    edgesRoundedToHours: report.edgesRoundedToHours,
-    coverageCapSeconds: report.coverageCapSeconds,
-    products: report.rows.map((row) => ({ ...row, lastOutageStartedAt: iso(row.lastOutageStartedAt) })),
   };
 }

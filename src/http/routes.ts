@@ -106,9 +106,10 @@ async function statusOne(deps: RouteDeps, code: string): Promise<Reply> {
 }
 
 /**
- * `from`, `to`, `tz` and `product` mean what `netwatch report`'s `--from`,
- * `--to`, `--utc` and `--product` mean; `product` may repeat or hold a
- * comma-separated list.
+ * `from`, `to`, `tz` (malaysia | utc), `product` and `sort` mean what
+ * `netwatch report`'s `--from`, `--to`, `--utc`, `--product` and `--sort`
+ * mean; `product` may repeat or hold a comma-separated list. The body is
+ * `netwatch report [--outages] --format json`.
  */
 async function reportEndpoint(deps: RouteDeps, request: RouteRequest, kind: 'outages' | 'report'): Promise<Reply> {
   const nowSeconds = Math.floor(deps.nowMs() / 1000);
@@ -131,8 +132,17 @@ async function reportEndpoint(deps: RouteDeps, request: RouteRequest, kind: 'out
         throw new ReportInputError(`product: a product code is 1-32 letters, digits, _ or -; got "${code.slice(0, 40)}"`);
     }
     products = listed.length > 0 ? [...new Set(listed)] : undefined;
-    const query = { from: window.from, to: Math.min(window.to, nowSeconds), now: nowSeconds, ...(products ? { products } : {}) };
-    const body = kind === 'outages' ? await deps.history.outages(query) : await deps.history.report(query);
+    const sort = request.query.get('sort') ?? 'code';
+    if (sort !== 'code' && sort !== 'uptime' && sort !== 'downtime')
+      throw new ReportInputError(`sort: expected code, uptime or downtime, got "${sort.slice(0, 40)}"`);
+    const query = {
+      from: window.from,
+      to: Math.min(window.to, nowSeconds),
+      now: nowSeconds,
+      zone: tz as ReportTimeZone,
+      ...(products ? { products } : {}),
+    };
+    const body = kind === 'outages' ? await deps.history.outages(query) : await deps.history.report({ ...query, sort });
     return jsonReply(200, body);
   } catch (error) {
     if (error instanceof ReportInputError) return errorReply(400, 'bad_request', error.message.replace(/--(from|to)\b/g, '$1'));

@@ -5,6 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/build-report.js';
+import { listOutages } from '../../src/report/list-outages.js';
+import { outagesJson, sortReportRows, summaryJson } from '../../src/report/render-report.js';
 import { isoFromSeconds } from '../../src/shared/clock.js';
 import type { StoreDatabase } from '../../src/store/database.js';
 import { createTempDir } from '../helpers/daemon-process.js';
@@ -224,12 +226,11 @@ describe('GET /api/v1/status', () => {
 });
 
 describe('GET /api/v1/outages and /api/v1/report', () => {
-  it('lists outages in a window with the report module numbers', async () => {
-    const res = await fetch(`${open.url}api/v1/outages?from=7d`);
+  it('lists outages in a window exactly as `netwatch report --outages --format json` does', async () => {
+    const res = await fetch(`${open.url}api/v1/outages?from=7d&tz=utc`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { from: string; to: string; outages: Array<Record<string, unknown>> };
-    expect(body.from).toBe(isoFromSeconds(NOW - 7 * DAY));
-    expect(body.to).toBe(isoFromSeconds(NOW));
+    const body = (await res.json()) as { window: Record<string, unknown>; outages: Array<Record<string, unknown>> };
+    expect(body.window).toEqual({ from: isoFromSeconds(NOW - 7 * DAY), to: isoFromSeconds(NOW), timeZone: 'UTC' });
     expect(body.outages).toEqual([
       {
         productCode: 'TNB',
@@ -250,27 +251,35 @@ describe('GET /api/v1/outages and /api/v1/report', () => {
         durationS: 3600,
       }),
     ]);
+    const direct = outagesJson(
+      await listOutages(store.db, { from: NOW - 7 * DAY, to: NOW, now: NOW }),
+      { from: NOW - 7 * DAY, to: NOW },
+      'utc',
+    );
+    expect(body).toEqual(JSON.parse(JSON.stringify(direct)));
 
-    const filtered = (await (await fetch(`${open.url}api/v1/outages?from=2026-11-20&to=2026-11-28&product=TNB`)).json()) as {
-      outages: unknown[];
-    };
-    expect(filtered.outages).toHaveLength(1);
+    // Malaysia time by default, like the CLI; dates are read in Malaysia time too.
+    const local = (await (await fetch(`${open.url}api/v1/outages?from=2026-11-20&to=2026-11-28&product=TNB`)).json()) as typeof body;
+    expect(local.window).toEqual({ from: '2026-11-20T00:00:00+08:00', to: '2026-11-28T13:30:00+08:00', timeZone: 'Asia/Kuala_Lumpur' });
+    expect(local.outages.map((outage) => outage.startedAt)).toEqual(['2026-11-25T13:30:00+08:00']);
   });
 
-  it('returns the report for a window, and 400 with a readable message for bad input', async () => {
-    const res = await fetch(`${open.url}api/v1/report?from=7d&product=TNB,ASTRO`);
+  it('returns the report for a window as `netwatch report --format json`, and 400 with a readable message for bad input', async () => {
+    const res = await fetch(`${open.url}api/v1/report?from=7d&product=TNB,ASTRO&sort=uptime`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
-      from: string;
-      to: string;
-      products: Array<{ productCode: string; outages: number; downtimeS: number; uptimePct: number }>;
+      window: { seconds: number };
+      products: Array<{ productCode: string; outages: number; downtimeS: number }>;
     };
+    expect(body.window.seconds).toBe(7 * DAY);
+    // Worst uptime first.
     expect(body.products.map((p) => p.productCode)).toEqual(['ASTRO', 'TNB']);
     expect(body.products[1]).toMatchObject({ outages: 1, downtimeS: 45 * 60 });
-    const direct = await buildReport(store.db, { from: NOW - 7 * DAY, to: NOW, now: NOW, products: ['TNB', 'ASTRO'] });
-    expect(body.products.map((p) => p.uptimePct)).toEqual(direct.rows.map((row) => row.uptimePct));
+    const report = await buildReport(store.db, { from: NOW - 7 * DAY, to: NOW, now: NOW, products: ['TNB', 'ASTRO'] });
+    report.rows = sortReportRows(report.rows, 'uptime');
+    expect(body).toEqual(JSON.parse(JSON.stringify(summaryJson(report, 'malaysia'))));
 
-    for (const query of ['from=yesterday', 'from=2026-13-01', 'product=NOPE', 'product=%3Cx%3E', 'tz=mars', 'from=now']) {
+    for (const query of ['from=yesterday', 'from=2026-13-01', 'product=NOPE', 'product=%3Cx%3E', 'tz=mars', 'from=now', 'sort=name']) {
       const bad = await fetch(`${open.url}api/v1/report?${query}`);
       expect(bad.status, query).toBe(400);
       const error = (await bad.json()) as { error: string; message: string };
