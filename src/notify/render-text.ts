@@ -16,11 +16,11 @@ export function bothTimes(seconds: number): string {
 export function describeEvent(event: AlertPayload, now: number): string {
   switch (event.kind) {
     case 'interruption':
-      return `INTERRUPTION ${productLabel(event)}: since ${bothTimes(event.startedAt)}, confirmed by ${event.observations} consecutive checks. Payments must NOT be blocked: show a warning and let customers pay.`;
+      return `INTERRUPTION ${productLabel(event)}: since ${bothTimes(event.startedAt)}, confirmed by ${event.observations} consecutive checks. Payments must NOT be blocked: show a warning and let customers pay.${afterSilence(event)}`;
     case 'recovery':
       return `RECOVERED ${productLabel(event)}: down ${formatDurationSeconds(outageSeconds(event))}, from ${bothTimes(event.startedAt)} to ${bothTimes(event.endedAt ?? now)}.`;
     case 'reminder':
-      return `STILL INTERRUPTED ${productLabel(event)}: down ${formatDurationSeconds((event.remindedAt ?? now) - event.startedAt)} so far, since ${bothTimes(event.startedAt)}.`;
+      return `STILL INTERRUPTED ${productLabel(event)}: down ${formatDurationSeconds((event.remindedAt ?? now) - event.startedAt)} so far, since ${bothTimes(event.startedAt)}.${afterSilence(event)}`;
     case 'monitoring_blind':
       return `MONITORING PROBLEM (netwatch itself, not a biller): ${event.summary} Since ${bothTimes(event.since)}.`;
     case 'monitoring_restored':
@@ -28,6 +28,12 @@ export function describeEvent(event: AlertPayload, now: number): string {
     case 'test':
       return `TEST message from netwatch (${event.requestedBy}) at ${bothTimes(event.at)}. No action needed.`;
   }
+}
+
+function afterSilence(event: ProductAlertPayload): string {
+  return event.afterSilence
+    ? ` (held back by silence #${event.afterSilence.silenceId}, which ended at ${bothTimes(event.afterSilence.endedAt)})`
+    : '';
 }
 
 export function outageSeconds(event: ProductAlertPayload): number {

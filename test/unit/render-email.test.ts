@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderEmail } from '../../src/notify/render-email.js';
-import { blind, interruption, message, recovery, reminder } from '../helpers/alert-fixtures.js';
+import { blind, interruption, message, recovery, reminder, T0 } from '../helpers/alert-fixtures.js';
 
 describe('renderEmail', () => {
   it('renders an interruption subject, text and HTML with the same facts as Slack', () => {
@@ -41,5 +41,16 @@ describe('renderEmail', () => {
     expect(email.subject).toBe('[netwatch] IIMMPACT-WIDE? 9 products interrupted (P0, P1, P2, P3, P4 +4)');
     for (const event of events) expect(email.text).toContain(`${event.productCode} ${event.productName}`);
     expect(email.html).toContain('This looks like an IIMMPACT-wide problem');
+  });
+});
+
+describe('describeEvent (console)', () => {
+  it('keeps the one-line format and mentions a silence that held the alert back', async () => {
+    const { describeEvent } = await import('../../src/notify/render-text.js');
+    expect(describeEvent(interruption(), 0)).toMatch(
+      /^INTERRUPTION TNB - Tenaga Nasional Berhad: since 2025-05-19 14:49:03 MYT \(2025-05-19T06:49:03Z\), confirmed by 2/,
+    );
+    const held = reminder('TNB', { afterSilence: { silenceId: 3, reason: 'maintenance', endedAt: T0 + 7200 } });
+    expect(describeEvent(held, 0)).toContain('(held back by silence #3, which ended at 2025-05-19 16:49:03 MYT (2025-05-19T08:49:03Z))');
   });
 });
