@@ -50,6 +50,8 @@ export interface OutboxWorkerOptions {
 
 /** Margin on top of the send timeout before a claimed row may be claimed again. */
 const LEASE_MARGIN_MS = 5000;
+/** Wait before retrying a pass that failed (database locked or busy). */
+const PASS_RETRY_MS = 5000;
 /** Longest sleep between passes; a safety net, not the delivery path (commits wake the worker). */
 const MAX_SLEEP_MS = 60_000;
 
@@ -99,7 +101,13 @@ export class OutboxWorker {
       return;
     }
     this.running = this.pass()
-      .catch((error: unknown) => this.options.logger.error({ err: describeError(error) }, 'outbox pass failed; retrying on the next wake'))
+      .catch((error: unknown) => {
+        // E.g. the database was locked: try again shortly rather than waiting for the next commit.
+        this.options.logger.error({ err: describeError(error) }, 'outbox pass failed; retrying in 5 s');
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = this.stopped ? null : setTimeout(() => this.wake(), PASS_RETRY_MS);
+        this.timer?.unref();
+      })
       .finally(() => {
         this.running = null;
         if (this.again) {
