@@ -121,6 +121,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
     res.setHeader('Content-Type', reply.contentType);
     if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Vary', 'Accept-Encoding');
 
     if (reply.etag && reply.status === 200) {
       const etag = etagOf(reply.body);
@@ -133,12 +134,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
     }
     let body = Buffer.from(reply.body, 'utf8');
-    if (body.length > COMPRESS_ABOVE_BYTES) {
-      res.setHeader('Vary', 'Accept-Encoding');
-      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-        body = await gzipAsync(body);
-        res.setHeader('Content-Encoding', 'gzip');
-      }
+    if (body.length > COMPRESS_ABOVE_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      body = await gzipAsync(body);
+      res.setHeader('Content-Encoding', 'gzip');
     }
     res.setHeader('Content-Length', body.length);
     res.writeHead(reply.status);
