@@ -50,7 +50,7 @@ export function createHttpService(options: HttpServiceOptions): HttpServer {
     startedAtMs,
     lastCycleFinishedAtMs: options.lastCycleFinishedAtMs,
     intervalSeconds: options.intervalSeconds,
-    probeDatabase: () => probeWritable(options.db),
+    probeDatabase: () => probeWritable(options.db, Math.floor(options.nowMs() / 1000)),
     apiIsPrivate: token !== null,
   });
   return createHttpServer({

@@ -33,9 +33,9 @@ const PRODUCT_PARAM = /^[A-Za-z0-9_-]{1,32}$/;
 const iso = (seconds: number | null): string | null => (seconds === null ? null : isoFromSeconds(seconds));
 
 /**
- * The endpoint table. Handlers only read: the store through the status
- * service and the report module, plus the readiness probe's
- * `BEGIN IMMEDIATE; ROLLBACK`, which takes the write lock and writes nothing.
+ * The endpoint table. Handlers only read (the store through the status
+ * service and the report module), except the readiness probe, which commits
+ * one row in `meta` to prove the database takes writes (see probeWritable).
  */
 export function createRoutes(deps: RouteDeps): Route[] {
   return [

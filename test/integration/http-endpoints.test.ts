@@ -8,7 +8,8 @@ import { buildReport } from '../../src/report/build-report.js';
 import { listOutages } from '../../src/report/list-outages.js';
 import { outagesJson, sortReportRows, summaryJson } from '../../src/report/render-report.js';
 import { isoFromSeconds } from '../../src/shared/clock.js';
-import type { StoreDatabase } from '../../src/store/database.js';
+import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
+import { WRITE_PROBE_KEY } from '../../src/store/write-probe.js';
 import { createTempDir } from '../helpers/daemon-process.js';
 import { startTestHttp, type TestHttp } from '../helpers/http-test-server.js';
 import { openSeededDatabase, outagesAt, seedHistory } from '../helpers/status-history-seed.js';
@@ -137,6 +138,26 @@ describe('health and readiness', () => {
     } finally {
       other.close();
     }
+  });
+  it('GET /readyz is 503 when the database cannot be written (a read-only handle)', async () => {
+    const readonly = openDatabase(join(dir, 'netwatch.db'), { readonly: true });
+    const server = await startTestHttp({ store: readonly, nowMs, intervalSeconds: INTERVAL });
+    try {
+      const res = await fetch(`${server.url}readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { reasons: string[] };
+      expect(body.reasons).toEqual(['the database is not writable: attempt to write a readonly database']);
+    } finally {
+      await server.stop();
+      await readonly.close();
+    }
+  });
+
+  it('the probe leaves one row in meta, rewritten each time', async () => {
+    await fetch(`${open.url}readyz`);
+    await fetch(`${open.url}readyz`);
+    const rows = await store.db.selectFrom('meta').selectAll().where('key', '=', WRITE_PROBE_KEY).execute();
+    expect(rows).toEqual([{ key: WRITE_PROBE_KEY, value: String(NOW) }]);
   });
 });
 
