@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { selectOutagesOverlapping } from '../store/outage-query.js';
+import { STATUS_CODE } from '../domain/status.js';
+import { selectOutagesOverlapping, sumOutagesInWindow } from '../store/outage-query.js';
 import { listProducts } from '../store/product-repository.js';
 import { readPrunedBefore } from '../store/retention.js';
 import {
@@ -21,13 +22,12 @@ import {
   DEFAULT_COVERAGE_CAP_SECONDS,
   emptyTotals,
   HourlyTotals,
-  latestCheckUpSeconds,
   type OutageInterval,
 } from './coverage.js';
 import { ReportInputError } from './report-input-error.js';
 import { resolveProducts } from './resolve-products.js';
 import { HOUR_SECONDS, hourCeil, hourStart, type SecondsRange, splitIntoDaysAndHours } from './time-buckets.js';
-import { splitWindow, summarizeOutages } from './uptime.js';
+import { outageSummaryFromSums, splitWindow } from './uptime.js';
 
 export interface BuildReportOptions {
   /** Inclusive window start, epoch seconds. */
@@ -104,10 +104,10 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
   }
   const window = { from, to };
 
-  const [cursors, outageRows] = await Promise.all([loadRollupCursors(db, ids), selectOutagesOverlapping(db, window, ids)]);
-  const outagesByProduct = groupBy(outageRows, (row) => row.productId);
-  const intervals = (productId: number): OutageInterval[] =>
-    (outagesByProduct.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
+  const narrowed = options.products !== undefined && options.products.length > 0;
+  const cursors = await loadRollupCursors(db, ids);
+  // Downtime comes from the outage table itself, aggregated in SQL.
+  const outageSums = await sumOutagesInWindow(db, window, now, narrowed ? ids : undefined);
 
   const totals = new Map<number, BucketTotals>(ids.map((id) => [id, emptyTotals()]));
   const add = (sums: Map<number, RollupSums>) => {
@@ -123,7 +123,7 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
   // A partial first hour: always from raw checks, since the hour's rollup includes time before `from`.
   if (from % HOUR_SECONDS !== 0) {
     const edge = { from, to: Math.min(hourCeil(from), to) };
-    await addRawEdge(db, edge, ids, cursors, intervals, cap, totals);
+    await addRawEdge(db, edge, ids, cursors, cap, totals);
   }
   // A partial last hour: its rollup is exact while the product's latest check is before `to`.
   if (to % HOUR_SECONDS !== 0 && hourStart(to) >= hourCeil(from)) {
@@ -133,22 +133,18 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
     const beyondSet = new Set(beyond);
     const within = ids.filter((id) => !beyondSet.has(id));
     add(await sumRollups(db, 'hourly', within, { from: edge.from, to: edge.from + HOUR_SECONDS }));
-    await addRawEdge(db, edge, beyond, cursors, intervals, cap, totals);
+    await addRawEdge(db, edge, beyond, cursors, cap, totals);
   }
 
   const rows: ReportRow[] = [];
   for (const product of products) {
     const sum = totals.get(product.id) as BucketTotals;
     const cursor = cursors.get(product.id);
-    const tail = cursor
-      ? latestCheckUpSeconds({ at: cursor.lastCheckedAt, status: cursor.lastStatus }, intervals(product.id), window, cap, now)
-      : 0;
-    const upS = sum.healthyS + tail;
-    const outages = summarizeOutages(outagesByProduct.get(product.id) ?? [], window, now);
+    const upS = sum.healthyS + (cursor ? latestCheckUpSeconds(cursor, window, cap, now) : 0);
+    const outages = outageSummaryFromSums(outageSums.get(product.id));
     const split = splitWindow(to - from, upS, outages.downtimeS);
     const checkCount = sum.healthyChecks + sum.interruptionChecks + sum.unknownChecks;
-    const requested = options.products !== undefined && options.products.length > 0;
-    if (!requested && checkCount === 0 && upS === 0 && outages.outages === 0) continue;
+    if (!narrowed && checkCount === 0 && upS === 0 && outages.outages === 0) continue;
     rows.push({
       productCode: product.code,
       productName: product.name,
@@ -167,19 +163,35 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
   return { from, to, now, windowS: to - from, edgesRoundedToHours: rounded, coverageCapSeconds: cap, rows };
 }
 
+/**
+ * UP seconds in the window covered by the product's latest check, which the
+ * rollups have not attributed yet: `[latest, min(latest + cap, now))`, when
+ * that check was Healthy or Interruption and no outage was open. Outages
+ * start and end only at check times, so nothing after the latest check can
+ * change the outage state that `in_outage` recorded for it.
+ */
+function latestCheckUpSeconds(cursor: RollupCursor, window: SecondsRange, cap: number, now: number): number {
+  if (cursor.inOutage || cursor.lastStatus === STATUS_CODE.Unknown) return 0;
+  const start = Math.max(cursor.lastCheckedAt, window.from);
+  const end = Math.min(cursor.lastCheckedAt + cap, now, window.to);
+  return Math.max(0, end - start);
+}
+
 /** Adds up-seconds and counts of `[edge.from, edge.to)` computed from raw checks, for the given products. */
 async function addRawEdge(
   db: Kysely<DatabaseSchema>,
   edge: SecondsRange,
   ids: readonly number[],
   cursors: ReadonlyMap<number, RollupCursor>,
-  intervals: (productId: number) => OutageInterval[],
   cap: number,
   totals: Map<number, BucketTotals>,
 ): Promise<void> {
   if (ids.length === 0 || edge.to <= edge.from) return;
   // One cap before: the check covering the edge's start. One cap after: whether a check follows.
   const raw = await selectChecksInRange(db, { from: edge.from - cap, to: edge.to + cap }, ids);
+  const outages = groupBy(await selectOutagesOverlapping(db, edge, ids), (row) => row.productId);
+  const intervals = (productId: number): OutageInterval[] =>
+    (outages.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
   for (const [productId, checks] of groupBy(raw, (row: RawCheck) => row.productId)) {
     const points: CheckPoint[] = checks.map((check) => ({ at: check.at, status: check.status }));
     const sink = new HourlyTotals();

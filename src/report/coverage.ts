@@ -204,21 +204,3 @@ export function countChecks(sink: TotalsSink, checks: readonly CheckPoint[], fro
     if (check.at >= from && check.at < to) sink.addCheck(check.at, check.status);
   }
 }
-
-/**
- * UP seconds in `[from, to)` covered by the product's latest check, which the
- * rollups have not attributed yet: `[latest, min(latest + cap, now))` minus
- * outage time. Zero when the latest check was Unknown.
- */
-export function latestCheckUpSeconds(
-  latest: CheckPoint,
-  outages: readonly OutageInterval[],
-  range: { from: number; to: number },
-  capSeconds: number,
-  now: number,
-): number {
-  const sink = new HourlyTotals();
-  const end = Math.min(latest.at + capSeconds, now);
-  classifySpans({ checks: [latest, { at: end, status: latest.status }], outages, from: range.from, to: range.to, capSeconds }, sink);
-  return sink.total().healthyS;
-}

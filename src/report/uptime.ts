@@ -42,32 +42,30 @@ export function clippedOutageSeconds(outage: OutageRecord, window: ReportWindowS
   return Math.max(0, Math.min(end, window.to) - Math.max(outage.startedAt, window.from));
 }
 
-/** Summarises one product's outages for a window; outages outside it are ignored. */
-export function summarizeOutages(outages: readonly OutageRecord[], window: ReportWindowSeconds, now: number): OutageSummary {
-  let count = 0;
-  let downtime = 0;
-  let longest: number | null = null;
-  let recovered = 0;
-  let recoveredSeconds = 0;
-  let lastStart: number | null = null;
-  for (const outage of outages) {
-    const seconds = clippedOutageSeconds(outage, window, now);
-    if (seconds <= 0) continue;
-    count += 1;
-    downtime += seconds;
-    longest = longest === null ? seconds : Math.max(longest, seconds);
-    lastStart = lastStart === null ? outage.startedAt : Math.max(lastStart, outage.startedAt);
-    if (outage.endedAt !== null && outage.endedAt <= window.to) {
-      recovered += 1;
-      recoveredSeconds += seconds;
-    }
-  }
+/**
+ * Completes one product's summary from sums over its clipped outages (as
+ * `sumOutagesInWindow` returns them); undefined means no outage in the window.
+ */
+export function outageSummaryFromSums(
+  sums:
+    | {
+        outages: number;
+        downtimeS: number;
+        longestOutageS: number;
+        recoveredOutages: number;
+        recoveredS: number;
+        lastOutageStartedAt: number;
+      }
+    | undefined,
+): OutageSummary {
+  if (sums === undefined || sums.outages === 0)
+    return { outages: 0, downtimeS: 0, longestOutageS: null, mttrS: null, lastOutageStartedAt: null };
   return {
-    outages: count,
-    downtimeS: downtime,
-    longestOutageS: longest,
-    mttrS: recovered === 0 ? null : Math.round(recoveredSeconds / recovered),
-    lastOutageStartedAt: lastStart,
+    outages: sums.outages,
+    downtimeS: sums.downtimeS,
+    longestOutageS: sums.longestOutageS,
+    mttrS: sums.recoveredOutages === 0 ? null : Math.round(sums.recoveredS / sums.recoveredOutages),
+    lastOutageStartedAt: sums.lastOutageStartedAt,
   };
 }
 

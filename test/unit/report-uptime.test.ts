@@ -1,48 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { toOutageListRows } from '../../src/report/outage-list.js';
-import { splitWindow, summarizeOutages } from '../../src/report/uptime.js';
+import { clippedOutageSeconds, outageSummaryFromSums, splitWindow } from '../../src/report/uptime.js';
 
 const window = { from: 1000, to: 2000 };
 const now = 2500;
 
-describe('summarizeOutages', () => {
-  it('clips outages to the window and counts an open outage up to the window end', () => {
-    const summary = summarizeOutages(
-      [
-        { startedAt: 800, confirmedAt: 860, endedAt: 1100, recoveryConfirmedAt: 1160 }, // 100 s inside
-        { startedAt: 1200, confirmedAt: 1260, endedAt: 1500, recoveryConfirmedAt: 1560 }, // 300 s
-        { startedAt: 1900, confirmedAt: 1960, endedAt: null, recoveryConfirmedAt: null }, // open: 100 s inside
-        { startedAt: 100, confirmedAt: 160, endedAt: 900, recoveryConfirmedAt: 960 }, // before the window
-        { startedAt: 2000, confirmedAt: 2060, endedAt: 2100, recoveryConfirmedAt: 2160 }, // starts at the end: outside
-      ],
-      window,
-      now,
-    );
-    expect(summary).toEqual({ outages: 3, downtimeS: 500, longestOutageS: 300, mttrS: 200, lastOutageStartedAt: 1900 });
-  });
-
-  it('leaves MTTR empty when nothing recovered inside the window', () => {
-    const summary = summarizeOutages([{ startedAt: 1500, confirmedAt: 1560, endedAt: 2200, recoveryConfirmedAt: 2260 }], window, now);
-    expect(summary).toMatchObject({ outages: 1, downtimeS: 500, mttrS: null });
-  });
-
-  it('an open outage in a window ending at now counts to now', () => {
-    const summary = summarizeOutages(
-      [{ startedAt: 2400, confirmedAt: 2460, endedAt: null, recoveryConfirmedAt: null }],
-      { from: 2000, to: now },
-      now,
-    );
-    expect(summary).toMatchObject({ outages: 1, downtimeS: 100, longestOutageS: 100, mttrS: null });
+describe('outageSummaryFromSums', () => {
+  it('rounds MTTR to the second over recovered outages only', () => {
+    expect(
+      outageSummaryFromSums({
+        outages: 3,
+        downtimeS: 1001,
+        longestOutageS: 600,
+        recoveredOutages: 2,
+        recoveredS: 401,
+        lastOutageStartedAt: 1900,
+      }),
+    ).toEqual({ outages: 3, downtimeS: 1001, longestOutageS: 600, mttrS: 201, lastOutageStartedAt: 1900 });
+    expect(
+      outageSummaryFromSums({ outages: 1, downtimeS: 5, longestOutageS: 5, recoveredOutages: 0, recoveredS: 0, lastOutageStartedAt: 7 })
+        .mttrS,
+    ).toBeNull();
   });
 
   it('reports nothing without outages', () => {
-    expect(summarizeOutages([], window, now)).toEqual({
+    expect(outageSummaryFromSums(undefined)).toEqual({
       outages: 0,
       downtimeS: 0,
       longestOutageS: null,
       mttrS: null,
       lastOutageStartedAt: null,
     });
+  });
+});
+
+describe('clippedOutageSeconds', () => {
+  it('clips to the window and runs an open outage to now', () => {
+    expect(clippedOutageSeconds({ startedAt: 800, confirmedAt: 860, endedAt: 1100, recoveryConfirmedAt: 1160 }, window, now)).toBe(100);
+    expect(clippedOutageSeconds({ startedAt: 1900, confirmedAt: 1960, endedAt: null, recoveryConfirmedAt: null }, window, now)).toBe(100);
+    expect(
+      clippedOutageSeconds({ startedAt: 2400, confirmedAt: 2460, endedAt: null, recoveryConfirmedAt: null }, { from: 2000, to: now }, now),
+    ).toBe(100);
+    expect(clippedOutageSeconds({ startedAt: 2000, confirmedAt: 2060, endedAt: 2100, recoveryConfirmedAt: 2160 }, window, now)).toBe(0);
   });
 });
 
