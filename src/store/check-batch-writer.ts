@@ -4,6 +4,7 @@ import type { Observation } from '../domain/observation.js';
 import type { ProductState } from '../domain/product-state.js';
 import { STATUS_CODE } from '../domain/status.js';
 import type { TransitionEvent } from '../domain/transition.js';
+import { keepPrepared } from './database.js';
 import type { DatabaseSchema } from './schema-types.js';
 import { productStateColumns } from './state-repository.js';
 
@@ -32,7 +33,7 @@ export interface BatchResult {
  * Rows per multi-row INSERT. A batch of n rows runs as full chunks of the
  * largest size plus one statement per set bit of the remainder, so only
  * these eight SQL shapes exist and every one of them stays prepared (see
- * `openDatabase`): a batch's cost is binding and inserting, not compiling.
+ * `keepPrepared`): a batch's cost is binding and inserting, not compiling.
  */
 const CHUNK_SIZES = [128, 64, 32, 16, 8, 4, 2, 1] as const;
 
@@ -228,7 +229,7 @@ function batchStatementsFor(db: Kysely<DatabaseSchema>): BatchStatements {
         // proves the parameter order matches the order the caller pushes in.
         const inOrder = query.parameters.length === rows * columns.length && query.parameters.every((value, i) => value === i % columns.length);
         if (!inOrder) throw new Error(`unexpected parameter order in ${query.sql.slice(0, 80)}`);
-        sql = query.sql;
+        sql = keepPrepared(query.sql);
         cache.set(rows, sql);
       }
       return sql;

@@ -57,33 +57,43 @@ export function openDatabase(path: string, options: OpenOptions = {}): StoreData
   };
 }
 
-/** Distinct SQL texts kept prepared; the poll path uses a few dozen. */
-const STATEMENT_CACHE_SIZE = 200;
+/** Marks SQL that stays prepared; see `keepPrepared`. A comment, so any dialect accepts it. */
+const KEEP_PREPARED = '/* keep prepared */ ';
+/** Safety bound on statements kept prepared; the batch writer uses sixteen. */
+const STATEMENT_CACHE_SIZE = 64;
+
+/**
+ * Marks a query that runs again and again with new parameters (the batch
+ * writer's multi-row inserts), so the SQLite connection keeps it prepared
+ * instead of compiling it on every execution. Returns the SQL to execute.
+ * Pure; the marker is an SQL comment, harmless to any dialect.
+ */
+export function keepPrepared(sql: string): string {
+  return sql.startsWith(KEEP_PREPARED) ? sql : `${KEEP_PREPARED}${sql}`;
+}
 
 /**
  * Kysely's SqliteDriver calls `prepare` for every query, and better-sqlite3
- * compiles the SQL each time. The poll path runs the same statements every
- * batch, some with thousands of parameters (multi-row inserts), where
- * compiling cost more than executing: `prepare` was 24% of the write path's
- * CPU in a profile (bench/, docs/performance.md). So statements are kept by
- * SQL text, least recently used dropped first. A cached statement is safe to
- * reuse: Kysely runs one query at a time on this single connection, binds
- * fresh parameters on every call, and SQLite re-prepares it itself if a
- * migration changes the schema.
+ * compiles the SQL each time. For the batch writer's statements, with
+ * hundreds of parameters, compiling cost more than executing: `prepare` was
+ * 24% of the write path's CPU in a profile (docs/performance.md). Statements
+ * marked with `keepPrepared` are kept by SQL text; everything else is
+ * prepared per execution as before, because caching every distinct text
+ * (e.g. `in (...)` lists of every length) held tens of MB of compiled
+ * statements. A kept statement is safe to reuse: Kysely runs one query at a
+ * time on this single connection, parameters are bound afresh on every call,
+ * and SQLite re-prepares it itself if a migration changes the schema.
  */
 function withStatementCache(sqlite: SQLite.Database, size: number): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      if (!sql.startsWith(KEEP_PREPARED)) return sqlite.prepare(sql);
       let statement = cache.get(sql);
-      if (statement !== undefined) {
-        // Re-insert to mark it most recently used (a Map iterates in insertion order).
-        cache.delete(sql);
-      } else {
-        statement = sqlite.prepare(sql);
-        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
-      }
+      if (statement !== undefined) return statement;
+      statement = sqlite.prepare(sql);
+      if (cache.size >= size) cache.delete(cache.keys().next().value as string);
       cache.set(sql, statement);
       return statement;
     },
