@@ -13,6 +13,9 @@
  *   cycles inside one real second would otherwise hit the conflict clause;
  * - with `requestRate: 0` the request limiter is off.
  */
+import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { App } from '../src/app.js';
 import { type Config, parseConfigText } from '../src/config/load-config.js';
 import type { Clock } from '../src/shared/clock.js';
@@ -36,8 +39,11 @@ export interface DaemonSpec {
 export interface MemorySample {
   cycle: number;
   rss: number;
+  heapTotal: number;
   heapUsed: number;
   external: number;
+  /** Committed bytes of V8's young generation (semi-spaces). */
+  newSpace: number;
 }
 
 export interface DaemonResult {
@@ -55,6 +61,24 @@ export interface DaemonResult {
   /** Rows in `checks` at the end. */
   rows: number;
   memory: MemorySample[];
+  /** With NETWATCH_BENCH_SMAPS=1: resident kB by mapping (from /proc/self/smaps) at the end, largest first. */
+  smaps?: Array<{ mapping: string; rssKb: number }>;
+}
+
+/** Resident memory by mapping name, for finding what besides the V8 heap holds RSS. Linux only. */
+function residentByMapping(): Array<{ mapping: string; rssKb: number }> {
+  const totals = new Map<string, number>();
+  let current = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      current = header[1] === '' ? '[anonymous]' : (header[1] as string).replace(/.*node_modules\//, 'node_modules/');
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) totals.set(current, (totals.get(current) ?? 0) + Number(rss[1]));
+  }
+  return [...totals].map(([mapping, rssKb]) => ({ mapping, rssKb })).sort((a, b) => b.rssKb - a.rssKb).slice(0, 12);
 }
 
 async function main(): Promise<void> {
@@ -73,6 +97,10 @@ async function main(): Promise<void> {
   const app = new App(config, { clock });
   await app.open();
 
+  // Like the Scheduler: every cycle gets the daemon's abort signal, which every
+  // request and limiter wait listens on.
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   const rssAt = new Set(spec.rssAt ?? []);
   const result: DaemonResult = { checks: 0, wallMs: 0, cpuUs: 0, cycleMs: [], unknown: 0, errorsByKind: {}, rows: 0, memory: [] };
   let cpuStart = process.cpuUsage();
@@ -83,20 +111,24 @@ async function main(): Promise<void> {
       wallStart = performance.now();
     }
     if (spec.advanceClock && cycle > 1) offsetMs += 1000;
-    const record = await app.pollCycle();
+    const record = await app.pollCycle(controller.signal);
     const { summary } = record;
     result.cycleMs.push(record.finishedAtMs - record.startedAtMs);
     result.unknown += summary.unknown;
     for (const [kind, count] of Object.entries(summary.errorsByKind)) result.errorsByKind[kind] = (result.errorsByKind[kind] ?? 0) + count;
     if (cycle > spec.warmupCycles) result.checks += summary.healthy + summary.interruption + summary.unknown;
     if (rssAt.has(cycle)) {
+      // Diagnosis only (--expose-gc): the figure itself never forces a collection.
+      (globalThis as { gc?: () => void }).gc?.();
       const memory = process.memoryUsage();
-      result.memory.push({ cycle, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external });
+      const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+      result.memory.push({ cycle, rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed, external: memory.external, newSpace });
     }
   }
   const cpu = process.cpuUsage(cpuStart);
   result.wallMs = performance.now() - wallStart;
   result.cpuUs = cpu.user + cpu.system;
+  if (process.env.NETWATCH_BENCH_SMAPS === '1') result.smaps = residentByMapping();
   const counted = app.store.sqlite.prepare('select count(*) as n from checks').get() as { n: number };
   result.rows = counted.n;
   await app.stop();
