@@ -63,7 +63,8 @@ export async function writeCheckBatch(
         const status = STATUS_CODE[o.status];
         const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
         // Same column order as CHECK_COLUMNS and STATE_COLUMNS below.
-        checkParams.push(o.checkedAt, productId, status, Math.max(0, Math.round(o.latencyMs)), o.httpStatus, errorId, o.sourceUpdatedAt);
+        const latencyMs = Math.max(0, Math.round(o.latencyMs));
+        checkParams.push(o.checkedAt, productId, status, latencyMs, storedHttpStatus(o.httpStatus), errorId, o.sourceUpdatedAt);
         const state = productStateColumns(next);
         stateParams.push(
           productId,
@@ -193,6 +194,15 @@ const STATE_COLUMNS = [
   'last_http_status',
   'last_error_id',
 ] as const;
+
+/**
+ * `checks.http_status` as stored (see migrations/0001_core.ts): NULL for 200,
+ * 0 for no response, else the status. Saves two of the ~25 bytes of a row.
+ */
+function storedHttpStatus(httpStatus: number | null): number | null {
+  if (httpStatus === 200) return null;
+  return httpStatus ?? 0;
+}
 
 /** The largest chunk size that fits in `remaining` rows. */
 function chunkSize(remaining: number): number {
