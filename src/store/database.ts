@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import { NetwatchError } from '../shared/errors.js';
 import { createMigrationProvider } from './migration-provider.js';
 import type { DatabaseSchema } from './schema-types.js';
@@ -89,6 +89,10 @@ function withStatementCache(sqlite: SQLite.Database, size: number): SqliteDataba
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      // After SQLITE_FULL, SQLITE_IOERR and the like, SQLite has already rolled the
+      // transaction back itself. Kysely's own ROLLBACK would then throw "cannot rollback
+      // - no transaction is active" and replace the real error (a full disk) in every log.
+      if (sql === 'rollback' && !sqlite.inTransaction) return ALREADY_ROLLED_BACK;
       if (!sql.startsWith(KEEP_PREPARED)) return sqlite.prepare(sql);
       let statement = cache.get(sql);
       if (statement !== undefined) return statement;
@@ -99,6 +103,14 @@ function withStatementCache(sqlite: SQLite.Database, size: number): SqliteDataba
     },
   };
 }
+
+/** Stands in for a ROLLBACK that SQLite already performed; see `withStatementCache`. */
+const ALREADY_ROLLED_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
 
 /** Applies every pending migration. Idempotent. Throws NetwatchError on failure. */
 export async function migrateToLatest(db: Kysely<DatabaseSchema>): Promise<string[]> {
