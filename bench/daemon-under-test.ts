@@ -78,7 +78,10 @@ function residentByMapping(): Array<{ mapping: string; rssKb: number }> {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) totals.set(current, (totals.get(current) ?? 0) + Number(rss[1]));
   }
-  return [...totals].map(([mapping, rssKb]) => ({ mapping, rssKb })).sort((a, b) => b.rssKb - a.rssKb).slice(0, 12);
+  return [...totals]
+    .map(([mapping, rssKb]) => ({ mapping, rssKb }))
+    .sort((a, b) => b.rssKb - a.rssKb)
+    .slice(0, 12);
 }
 
 async function main(): Promise<void> {
@@ -122,7 +125,14 @@ async function main(): Promise<void> {
       (globalThis as { gc?: () => void }).gc?.();
       const memory = process.memoryUsage();
       const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
-      result.memory.push({ cycle, rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed, external: memory.external, newSpace });
+      result.memory.push({
+        cycle,
+        rss: memory.rss,
+        heapTotal: memory.heapTotal,
+        heapUsed: memory.heapUsed,
+        external: memory.external,
+        newSpace,
+      });
     }
   }
   const cpu = process.cpuUsage(cpuStart);

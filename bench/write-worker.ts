@@ -1,16 +1,18 @@
 /**
- * Child-process entry for the write-cost and storage figures: the daemon's
- * own write path (App -> CheckRecorder -> writeCheckBatch, with whatever batch
- * extensions the App wires) fed with synthetic observations, one batch per
- * cycle of `products` checks, then VACUUM and dbstat.
+ * Child-process entry for the write-cost and storage figures: synthetic
+ * observations, one batch per cycle of `products` checks, written either the
+ * way the daemon writes them (App -> CheckRecorder -> writeCheckBatch with
+ * the batch extensions the App wires: alert policy, rollups) or by the batch
+ * writer alone (check rows and product state, no extensions). Then,
+ * optionally, VACUUM and dbstat.
  *
- * argv[2] is a JSON `WriteSpec`. Only the recorder's work is timed: building
- * the observations and running the state machine happen outside the clock.
+ * argv[2] is a JSON `WriteSpec`. Only the write is timed: building the
+ * observations and running the state machine happen outside the clock.
  */
 import { App } from '../src/app.js';
 import { parseConfigText } from '../src/config/load-config.js';
 import { transition } from '../src/domain/transition.js';
-import type { RecordedCheck } from '../src/store/check-batch-writer.js';
+import { type RecordedCheck, writeCheckBatch } from '../src/store/check-batch-writer.js';
 import { failChild } from './lib/child.js';
 import { daemonConfigYaml, daemonEnv } from './lib/daemon-config.js';
 import { createRandom, SyntheticObservations } from './lib/synthetic-checks.js';
@@ -22,6 +24,8 @@ export interface WriteSpec {
   /** Seconds between cycles (the schedule). */
   cadenceSeconds: number;
   seed: number;
+  /** `app`: through the App's recorder, extensions included; `core`: writeCheckBatch with no extensions. */
+  path: 'app' | 'core';
   /** Also VACUUM and measure bytes per check. */
   storage: boolean;
 }
@@ -64,8 +68,12 @@ async function main(): Promise<void> {
       batch[i] = { productId: product.id, observation, next, events };
     }
     const t0 = performance.now();
-    for (const check of batch) app.recorder.record(check);
-    await app.recorder.flush();
+    if (spec.path === 'app') {
+      for (const check of batch) app.recorder.record(check);
+      await app.recorder.flush();
+    } else {
+      await writeCheckBatch(app.store.db, batch);
+    }
     writeMs += performance.now() - t0;
     checks += batch.length;
   }

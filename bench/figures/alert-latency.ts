@@ -31,7 +31,11 @@ function scriptFor(k: number, cycles: number): KnownStatus[] {
 }
 
 /** Arrival times (epoch ms) of the requests whose answer confirmed an alerting transition, per product code. */
-function confirmingRequests(requests: readonly SimulatorRequest[], codes: readonly string[], cycles: number): Array<{ code: string; atMs: number }> {
+function confirmingRequests(
+  requests: readonly SimulatorRequest[],
+  codes: readonly string[],
+  cycles: number,
+): Array<{ code: string; atMs: number }> {
   const out: Array<{ code: string; atMs: number }> = [];
   codes.forEach((code, k) => {
     const script = scriptFor(k, cycles);
@@ -59,12 +63,25 @@ async function latencyRun(name: string, cycles: number, fakeSlackModule: string)
   // micro-batch, as it would in production.
   const daemon = startCliDaemon(
     dir,
-    { url: simulator.url, concurrency: 4, maxRequestsPerSecond: 60, schedule: '* * * * * *', confirmAfter: CONFIRM_AFTER, groupWait: '0', slack: true },
+    {
+      url: simulator.url,
+      concurrency: 4,
+      maxRequestsPerSecond: 60,
+      schedule: '* * * * * *',
+      confirmAfter: CONFIRM_AFTER,
+      groupWait: '0',
+      slack: true,
+    },
     { SLACK_WEBHOOK_URL: slack.webhookUrl() },
   );
   try {
     const expected = 1 + PRODUCTS * cycles;
-    await waitUntil(async () => (await simulator.child.call<number>('count')) >= expected, (cycles + 20) * 1000, `${expected} requests`, 250);
+    await waitUntil(
+      async () => (await simulator.child.call<number>('count')) >= expected,
+      (cycles + 20) * 1000,
+      `${expected} requests`,
+      250,
+    );
     // The last confirmations need their second or so to reach Slack.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const requests = await simulator.child.call<SimulatorRequest[]>('requests');
@@ -96,8 +113,10 @@ export async function measureAlertLatency(ctx: FigureContext): Promise<FigureRow
   const cycles = ctx.quick ? 8 : 14;
   const runs = await Promise.all(Array.from({ length: ctx.runs }, (_, i) => latencyRun(`alert-latency-${i + 1}`, cycles, fakeSlack)));
   const p99s = runs.map((latencies) => percentile(latencies, 99));
-  runs.forEach((latencies, i) =>
-    ctx.log(`alert latency run ${i + 1}: ${latencies.length} alerts, median ${median(latencies).toFixed(0)} ms, p99 ${(p99s[i] as number).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`),
-  );
+  runs.forEach((latencies, i) => {
+    ctx.log(
+      `alert latency run ${i + 1}: ${latencies.length} alerts, median ${median(latencies).toFixed(0)} ms, p99 ${(p99s[i] as number).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+    );
+  });
   return [{ ...ROW, value: median(p99s), runs: p99s, digits: 0 }];
 }

@@ -1,4 +1,4 @@
-import { type FigureContext, type FigureRow } from '../lib/figure.js';
+import type { FigureContext, FigureRow } from '../lib/figure.js';
 import { median } from '../lib/stats.js';
 import { runDaemon } from './throughput.js';
 
@@ -16,10 +16,21 @@ export async function measureCycleTime(ctx: FigureContext): Promise<FigureRow[]>
   const idealMs = (products * latencyMs) / concurrency;
   const ratios: number[] = [];
   for (let run = 1; run <= ctx.runs; run++) {
-    const { result } = await runDaemon({ name: `cycle-time-${run}`, products, latencyMs, concurrency, requestRate: 0, cycles: 2, warmupCycles: 1, advanceClock: false });
+    const { result } = await runDaemon({
+      name: `cycle-time-${run}`,
+      products,
+      latencyMs,
+      concurrency,
+      requestRate: 0,
+      cycles: 2,
+      warmupCycles: 1,
+      advanceClock: false,
+    });
     const cycleMs = result.cycleMs.at(-1) as number;
     ratios.push(cycleMs / idealMs);
-    ctx.log(`cycle time run ${run}: ${cycleMs} ms for ${products} products (ideal ${idealMs.toFixed(0)} ms, ${(cycleMs / idealMs).toFixed(3)}x)`);
+    ctx.log(
+      `cycle time run ${run}: ${cycleMs} ms for ${products} products (ideal ${idealMs.toFixed(0)} ms, ${(cycleMs / idealMs).toFixed(3)}x)`,
+    );
   }
   return [
     {

@@ -1,4 +1,4 @@
-import { type FigureContext, type FigureRow } from '../lib/figure.js';
+import type { FigureContext, FigureRow } from '../lib/figure.js';
 import { median } from '../lib/stats.js';
 import { runDaemon } from './throughput.js';
 

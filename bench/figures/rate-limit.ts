@@ -1,5 +1,5 @@
-import { type FigureContext, type FigureRow } from '../lib/figure.js';
 import { startCliDaemon, waitUntil } from '../lib/cli-daemon.js';
+import type { FigureContext, FigureRow } from '../lib/figure.js';
 import { scratchDir, startSimulatorProcess } from '../lib/scratch.js';
 import { maxInWindow, median } from '../lib/stats.js';
 
@@ -21,11 +21,20 @@ async function rateRun(name: string, products: number, rate: number): Promise<Ra
   const daemon = startCliDaemon(dir, { url: simulator.url, concurrency: 8, maxRequestsPerSecond: rate });
   try {
     const expected = products + 1;
-    await waitUntil(async () => (await simulator.child.call<number>('count')) >= expected, ((products / rate) * 1.5 + 20) * 1000, `${expected} requests`, 500);
+    await waitUntil(
+      async () => (await simulator.child.call<number>('count')) >= expected,
+      ((products / rate) * 1.5 + 20) * 1000,
+      `${expected} requests`,
+      500,
+    );
     const arrivals = (await simulator.child.call<number[]>('arrivals')).slice(0, expected);
     const first = arrivals[0] as number;
     const last = arrivals[arrivals.length - 1] as number;
-    return { maxInOneSecond: maxInWindow(arrivals, 1000), ratePerSecond: ((arrivals.length - 1) * 1000) / (last - first), requests: arrivals.length };
+    return {
+      maxInOneSecond: maxInWindow(arrivals, 1000),
+      ratePerSecond: ((arrivals.length - 1) * 1000) / (last - first),
+      requests: arrivals.length,
+    };
   } finally {
     await daemon.stop();
     await simulator.child.stop();
@@ -44,9 +53,11 @@ export async function measureRateLimit(ctx: FigureContext): Promise<FigureRow[]>
   const products = ctx.quick ? 100 : 1000;
   const rate = 20;
   const runs = await Promise.all(Array.from({ length: ctx.runs }, (_, i) => rateRun(`rate-limit-${i + 1}`, products, rate)));
-  runs.forEach((run, i) =>
-    ctx.log(`rate limit run ${i + 1}: ${run.requests} requests, max ${run.maxInOneSecond} in any 1 s, ${run.ratePerSecond.toFixed(2)}/s achieved`),
-  );
+  runs.forEach((run, i) => {
+    ctx.log(
+      `rate limit run ${i + 1}: ${run.requests} requests, max ${run.maxInOneSecond} in any 1 s, ${run.ratePerSecond.toFixed(2)}/s achieved`,
+    );
+  });
   const windows = runs.map((run) => run.maxInOneSecond);
   const rates = runs.map((run) => run.ratePerSecond);
   return [

@@ -1,5 +1,5 @@
-import { type FigureContext, type FigureRow } from '../lib/figure.js';
 import { startCliDaemon, waitUntil } from '../lib/cli-daemon.js';
+import type { FigureContext, FigureRow } from '../lib/figure.js';
 import { scratchDir, startSimulatorProcess } from '../lib/scratch.js';
 import { median } from '../lib/stats.js';
 

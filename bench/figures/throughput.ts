@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DaemonResult, DaemonSpec } from '../daemon-under-test.js';
 import { BenchChild } from '../lib/child.js';
-import { type FigureContext, type FigureRow } from '../lib/figure.js';
+import type { FigureContext, FigureRow } from '../lib/figure.js';
 import { buildPath } from '../lib/paths.js';
 import { scratchDir, startSimulatorProcess } from '../lib/scratch.js';
 import { median } from '../lib/stats.js';
@@ -51,7 +51,10 @@ export async function runDaemon(options: DaemonRunOptions): Promise<DaemonRun> {
       advanceClock: options.advanceClock,
       ...(options.rssAt ? { rssAt: options.rssAt } : {}),
     };
-    const daemon = new BenchChild(buildPath('bench', 'daemon-under-test.js'), { args: [JSON.stringify(spec)], execArgv: options.execArgv ?? [] });
+    const daemon = new BenchChild(buildPath('bench', 'daemon-under-test.js'), {
+      args: [JSON.stringify(spec)],
+      execArgv: options.execArgv ?? [],
+    });
     const message = await daemon.next('result', 600_000);
     await daemon.exited;
     const result = message.result as DaemonResult;

@@ -22,11 +22,13 @@ export interface DaemonConfigOptions {
  * parallel don't collide.
  */
 export function daemonConfigYaml(options: DaemonConfigOptions): string {
+  // `${NAME}` in the file is netwatch's environment-variable syntax, not a template literal.
+  const env = (name: string) => `\${${name}}`;
   return [
     'api:',
     `  baseUrl: ${options.url}`,
-    '  apiKey: ${IIMMPACT_API_KEY}',
-    '  hmacSecret: ${IIMMPACT_HMAC_SECRET}',
+    `  apiKey: ${env('IIMMPACT_API_KEY')}`,
+    `  hmacSecret: ${env('IIMMPACT_HMAC_SECRET')}`,
     '  timeoutMs: 10000',
     `  concurrency: ${options.concurrency}`,
     `  maxRequestsPerSecond: ${options.maxRequestsPerSecond}`,
@@ -36,7 +38,7 @@ export function daemonConfigYaml(options: DaemonConfigOptions): string {
     'alerting:',
     `  confirmAfter: ${options.confirmAfter ?? 2}`,
     `  groupWait: ${options.groupWait ?? '30s'}`,
-    ...(options.slack ? ['  slack:', '    webhookUrl: ${SLACK_WEBHOOK_URL}'] : []),
+    ...(options.slack ? ['  slack:', `    webhookUrl: ${env('SLACK_WEBHOOK_URL')}`] : []),
     'http:',
     '  host: 127.0.0.1',
     '  port: 0',

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file lives in bench/lib, or in bench-results/build/bench/lib when compiled). */
 function findRoot(): string {

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchChild } from './child.js';
-import { RESULTS_DIR, buildPath } from './paths.js';
+import { buildPath, RESULTS_DIR } from './paths.js';
 
 /** A fresh scratch directory under bench-results/ for one run's files. */
 export function scratchDir(name: string): string {

@@ -1,5 +1,5 @@
-import type { CheckStatus } from '../../src/domain/status.js';
 import type { Observation } from '../../src/domain/observation.js';
+import type { CheckStatus } from '../../src/domain/status.js';
 
 /** mulberry32: a tiny seeded PRNG, so every run writes the same data. Returns floats in [0, 1). */
 export function createRandom(seed: number): () => number {
@@ -22,9 +22,10 @@ const ERRORS = [
 /**
  * Observations shaped like production ones, for writing through the real
  * store without HTTP: latencies spread over 60-900 ms, HTTP 200, a
- * `last_updated` up to 15 minutes old, about 0.5% errors (Unknown, with error
- * text), and products that now and then go into Interruption for a while so
- * outages open and close. Deterministic for a given `random`.
+ * `last_updated` up to 15 minutes old, about 0.2% errors (Unknown, with error
+ * text), and an outage per product every two weeks or so, lasting 10 minutes
+ * to 2 hours, so outages open and close (with 1,000 products, one cycle in
+ * ten confirms a transition). Deterministic for a given `random`.
  */
 export class SyntheticObservations {
   private readonly downUntil: number[];
@@ -41,12 +42,13 @@ export class SyntheticObservations {
     const out: Observation[] = new Array(this.codes.length);
     for (let i = 0; i < this.codes.length; i++) {
       const r = this.random();
-      if (this.downUntil[i] === 0 && r < 0.0005) this.downUntil[i] = checkedAt + Math.floor(600 + this.random() * 3600);
+      // About one outage per product every two weeks, 10 minutes to 2 hours long.
+      if (this.downUntil[i] === 0 && r < 1 / (14 * 1440)) this.downUntil[i] = checkedAt + Math.floor(600 + this.random() * 6600);
       const down = (this.downUntil[i] as number) > checkedAt;
       if (!down) this.downUntil[i] = 0;
       let status: CheckStatus = down ? 'Interruption' : 'Healthy';
       let error: (typeof ERRORS)[number] | null = null;
-      if (this.random() < 0.005) {
+      if (this.random() < 0.002) {
         error = ERRORS[Math.floor(this.random() * ERRORS.length)] ?? null;
         status = 'Unknown';
       }
