@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
@@ -44,7 +44,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): StoreData
       sqlite.pragma('synchronous = NORMAL');
     }
   } catch (error) {
-    throw new NetwatchError('db_unavailable', `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+    throw new NetwatchError('db_unavailable', `cannot open database ${path}: ${(error as Error).message}${directoryHint(path, options)}`, {
+      cause: error,
+    });
   }
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }) });
   return {
@@ -55,6 +57,22 @@ export function openDatabase(path: string, options: OpenOptions = {}): StoreData
       await db.destroy();
     },
   };
+}
+
+/** Why SQLite's terse "unable to open database file" happened, when it is the directory's fault. Never throws. */
+function directoryHint(path: string, options: OpenOptions): string {
+  if (options.readonly || path === ':memory:') return '';
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    return '';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS')
+      return ` (${dirname(path)} is on a read-only file system; the database and its -wal/-shm files need a writable directory)`;
+    if (code === 'EACCES')
+      return ` (${dirname(path)} is not writable by this user; the database and its -wal/-shm files need a writable directory)`;
+    return '';
+  }
 }
 
 /** Marks SQL that stays prepared; see `keepPrepared`. A comment, so any dialect accepts it. */
