@@ -11,9 +11,12 @@ let probed: boolean | null = null;
 
 export function canMountTmpfs(probeDir: string): boolean {
   if (probed !== null) return probed;
-  if (process.getuid?.() !== 0) return (probed = false);
-  mkdirSync(probeDir, { recursive: true });
-  probed = mountTmpfs(probeDir, { sizeBytes: 1024 * 1024 }) && unmount(probeDir);
+  if (process.getuid?.() !== 0) {
+    probed = false;
+  } else {
+    mkdirSync(probeDir, { recursive: true });
+    probed = mountTmpfs(probeDir, { sizeBytes: 1024 * 1024 }) && unmount(probeDir);
+  }
   return probed;
 }
 
