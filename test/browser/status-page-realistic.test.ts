@@ -86,7 +86,7 @@ function statusFor(code: string): (t: number) => CheckStatus {
 let store: StoreDatabase;
 let http: TestHttp;
 
-describe.runIf(available)('status page with 90 days of realistic history', () => {
+describe.runIf(available)('status page with 90 days of realistic history', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     store = await openSeededDatabase(join(createTempDir('netwatch-realistic-'), 'netwatch.db'));

@@ -47,7 +47,7 @@ let store: StoreDatabase;
 let http: TestHttp;
 let browser: Browser;
 
-describe.runIf(available)('status page in Chromium', () => {
+describe.runIf(available)('status page in Chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     dir = createTempDir('netwatch-browser-');
