@@ -26,7 +26,7 @@ const BODY_EXCERPT = 200;
  * errors can embed the webhook URL.
  */
 export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
-  const scrub = createScrubber([...options.webhooks.values()].flatMap((url) => [url, safePath(url)]));
+  const scrub = createScrubber([...options.webhooks.values()].flatMap((url) => [url, safePath(url), secretSegment(url)]));
   const now = options.now ?? Date.now;
   return {
     channel: 'slack',
@@ -93,6 +93,15 @@ function describeNetworkError(error: Error): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') return code;
   return error.message.replace(/https?:\/\/\S+/g, '[url]');
+}
+
+/** The webhook's last path segment: the secret part of `/services/T.../B.../SECRET`, which a server may echo alone. */
+function secretSegment(url: string): string {
+  try {
+    return new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? url;
+  } catch {
+    return url;
+  }
 }
 
 function safePath(url: string): string {
