@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 describe('the IIMMPACT request budget', () => {
-  it('holds across retries, product discovery, overrunning cycles and a concurrent `netwatch check`', async () => {
+  it('holds across retries, product discovery, overrunning cycles and a concurrent `netwatch check`', { timeout: 90_000 }, async () => {
     const rate = 10;
     const configPath = writeConfig(
       dir,
