@@ -114,6 +114,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
+    // A client killed mid-request resets the socket; that is expected here, not a test failure.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');

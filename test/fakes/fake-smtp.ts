@@ -20,6 +20,8 @@ export interface FakeSmtp {
   /** An SMTP_URL for this server (no TLS). */
   url(credentials?: { user: string; pass: string }): string;
   messages: ReceivedMail[];
+  /** Connection-level errors seen (e.g. a client reset its socket). */
+  connectionErrors: Error[];
   /** Queues SMTP error replies for the next DATA commands (FIFO). */
   reject(...replies: Array<{ code: number; message: string }>): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<void>;
@@ -30,6 +32,7 @@ export async function startFakeSmtp(options: { users?: Record<string, string> } 
   const messages: ReceivedMail[] = [];
   const rejections: Array<{ code: number; message: string }> = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const connectionErrors: Error[] = [];
   const notify = () => {
     for (const waiter of [...waiters]) {
       if (messages.length >= waiter.count) {
@@ -80,6 +83,9 @@ export async function startFakeSmtp(options: { users?: Record<string, string> } 
     },
   };
   const server = new SMTPServer(serverOptions);
+  // A client killed mid-session (the crash tests do that) resets its socket; smtp-server reports
+  // it as an 'error' event, which must not become an unhandled error in the test process.
+  server.on('error', (error: Error) => connectionErrors.push(error));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 
@@ -88,6 +94,7 @@ export async function startFakeSmtp(options: { users?: Record<string, string> } 
     url: (credentials) =>
       `smtp://${credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@` : ''}127.0.0.1:${port}?starttls=off`,
     messages,
+    connectionErrors,
     reject: (...replies) => rejections.push(...replies),
     waitForMessages: (count, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
