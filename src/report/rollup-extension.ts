@@ -33,7 +33,12 @@ export interface RollupExtensionOptions {
  * checks (a property test holds it to that).
  *
  * A check at or before the product's last folded check (a same-second
- * duplicate, which the writer drops, or an out-of-order write) is ignored.
+ * duplicate, which the writer drops, or an out-of-order write) adds no time
+ * and no count, but a transition it caused is still applied. Out-of-order
+ * checks that the writer did store are picked up only by `rollup --rebuild`.
+ *
+ * Throws on DB errors, which rolls back the whole batch (checks included), so
+ * the recorder's retry re-applies it exactly once.
  */
 export function createRollupExtension(options: RollupExtensionOptions): BatchExtension {
   const cap = options.coverageCapSeconds;
