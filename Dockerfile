@@ -6,7 +6,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
-COPY config ./config
+# Only the shipped configs: a local config/netwatch.yaml in the build context never ends up in the image.
+COPY config/netwatch.example.yaml config/demo.yaml ./config/
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Run: only the compiled code and production dependencies, as a non-root user.
@@ -19,8 +20,10 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/config ./config
-COPY config/netwatch.example.yaml /etc/netwatch/netwatch.yaml
-# The database lives on a volume; the root filesystem can be mounted read-only.
+COPY --from=build --chown=root:root /app/config/netwatch.example.yaml /etc/netwatch/netwatch.yaml
+# The database lives on a volume; nothing else is written, so the root filesystem can be
+# mounted read-only (docker run --read-only). The app files belong to root: the runtime
+# user cannot modify them.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
