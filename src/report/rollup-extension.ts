@@ -48,7 +48,7 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
     const cursors = await loadRollupCursors(trx, productIds);
     const totals = new ProductHourlyTotals();
     const touched = new Set<number>();
-    let corrected = false;
+    const corrected = new Set<number>();
 
     for (const check of batch) {
       const at = check.observation.checkedAt;
@@ -66,10 +66,10 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
 
       for (const event of check.events) {
         if (event.type === 'outage_opened') {
-          corrected = true;
+          corrected.add(check.productId);
           await reclassify(trx, sink, check.productId, Math.max(event.startedAt, attributedFrom), attributedUntil, cap, 'opened');
         } else if (event.type === 'outage_closed') {
-          corrected = true;
+          corrected.add(check.productId);
           await reclassify(trx, sink, check.productId, Math.max(event.endedAt, attributedFrom), attributedUntil, cap, 'closed');
         }
       }
@@ -86,10 +86,18 @@ export function createRollupExtension(options: RollupExtensionOptions): BatchExt
     const { hourly, daily } = totals.toDeltas();
     await addRollupDeltas(trx, 'hourly', hourly);
     await addRollupDeltas(trx, 'daily', daily);
-    if (corrected) {
-      // A correction can cancel earlier additions exactly; drop buckets left empty.
-      await deleteEmptyRollups(trx, 'hourly', hourly);
-      await deleteEmptyRollups(trx, 'daily', daily);
+    if (corrected.size > 0) {
+      // A correction can cancel earlier additions exactly; drop buckets it left empty.
+      await deleteEmptyRollups(
+        trx,
+        'hourly',
+        hourly.filter((d) => corrected.has(d.productId)),
+      );
+      await deleteEmptyRollups(
+        trx,
+        'daily',
+        daily.filter((d) => corrected.has(d.productId)),
+      );
     }
     await saveRollupCursors(
       trx,

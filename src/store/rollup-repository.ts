@@ -42,52 +42,36 @@ export interface RawCheck {
 }
 
 const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_JSON_STATEMENT = 5000;
 const COVERAGE_CAP_KEY = 'history.coverage_cap_seconds';
 
 /**
  * Adds deltas to buckets, creating missing ones.
  * Not idempotent (it adds); run it inside the transaction that justifies it.
+ *
+ * The rows travel as one JSON parameter expanded by `json_each`: on the
+ * daemon's write path a 500-row upsert costs about 1 ms this way against
+ * about 7 ms as a 3,500-parameter VALUES list (SQLite-specific; another
+ * dialect would use unnest or jsonb_to_recordset).
  */
 export async function addRollupDeltas(db: Kysely<DatabaseSchema>, grain: RollupGrain, deltas: readonly RollupDelta[]): Promise<void> {
-  for (let i = 0; i < deltas.length; i += ROWS_PER_STATEMENT) {
-    const chunk = deltas.slice(i, i + ROWS_PER_STATEMENT);
-    const values = chunk.map((d) => ({
-      product_id: d.productId,
-      healthy_checks: d.healthyChecks,
-      interruption_checks: d.interruptionChecks,
-      unknown_checks: d.unknownChecks,
-      healthy_s: d.healthyS,
-      interruption_s: d.interruptionS,
-    }));
-    if (grain === 'hourly') {
-      await db
-        .insertInto('rollup_hourly')
-        .values(values.map((v, k) => ({ ...v, hour_start: (chunk[k] as RollupDelta).start })))
-        .onConflict((oc) =>
-          oc.columns(['product_id', 'hour_start']).doUpdateSet((eb) => ({
-            healthy_checks: eb('rollup_hourly.healthy_checks', '+', eb.ref('excluded.healthy_checks')),
-            interruption_checks: eb('rollup_hourly.interruption_checks', '+', eb.ref('excluded.interruption_checks')),
-            unknown_checks: eb('rollup_hourly.unknown_checks', '+', eb.ref('excluded.unknown_checks')),
-            healthy_s: eb('rollup_hourly.healthy_s', '+', eb.ref('excluded.healthy_s')),
-            interruption_s: eb('rollup_hourly.interruption_s', '+', eb.ref('excluded.interruption_s')),
-          })),
-        )
-        .execute();
-    } else {
-      await db
-        .insertInto('rollup_daily')
-        .values(values.map((v, k) => ({ ...v, day_start: (chunk[k] as RollupDelta).start })))
-        .onConflict((oc) =>
-          oc.columns(['product_id', 'day_start']).doUpdateSet((eb) => ({
-            healthy_checks: eb('rollup_daily.healthy_checks', '+', eb.ref('excluded.healthy_checks')),
-            interruption_checks: eb('rollup_daily.interruption_checks', '+', eb.ref('excluded.interruption_checks')),
-            unknown_checks: eb('rollup_daily.unknown_checks', '+', eb.ref('excluded.unknown_checks')),
-            healthy_s: eb('rollup_daily.healthy_s', '+', eb.ref('excluded.healthy_s')),
-            interruption_s: eb('rollup_daily.interruption_s', '+', eb.ref('excluded.interruption_s')),
-          })),
-        )
-        .execute();
-    }
+  const table = grain === 'hourly' ? 'rollup_hourly' : 'rollup_daily';
+  const key = grain === 'hourly' ? 'hour_start' : 'day_start';
+  for (let i = 0; i < deltas.length; i += ROWS_PER_JSON_STATEMENT) {
+    const rows = deltas
+      .slice(i, i + ROWS_PER_JSON_STATEMENT)
+      .map((d) => [d.productId, d.start, d.healthyChecks, d.interruptionChecks, d.unknownChecks, d.healthyS, d.interruptionS]);
+    // `where true` lets SQLite parse the upsert after a SELECT.
+    await sql`
+      insert into ${sql.table(table)} (product_id, ${sql.ref(key)}, healthy_checks, interruption_checks, unknown_checks, healthy_s, interruption_s)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 from json_each(${JSON.stringify(rows)}) where true
+      on conflict (product_id, ${sql.ref(key)}) do update set
+        healthy_checks = healthy_checks + excluded.healthy_checks,
+        interruption_checks = interruption_checks + excluded.interruption_checks,
+        unknown_checks = unknown_checks + excluded.unknown_checks,
+        healthy_s = healthy_s + excluded.healthy_s,
+        interruption_s = interruption_s + excluded.interruption_s
+    `.execute(db);
   }
 }
 
@@ -103,10 +87,11 @@ export async function deleteEmptyRollups(
 ): Promise<void> {
   const table = grain === 'hourly' ? 'rollup_hourly' : 'rollup_daily';
   const key = grain === 'hourly' ? 'hour_start' : 'day_start';
-  for (const { productId, start } of keys) {
+  for (let i = 0; i < keys.length; i += ROWS_PER_JSON_STATEMENT) {
+    const pairs = keys.slice(i, i + ROWS_PER_JSON_STATEMENT).map((k) => [k.productId, k.start]);
     await sql`
       delete from ${sql.table(table)}
-      where product_id = ${productId} and ${sql.ref(key)} = ${start}
+      where (product_id, ${sql.ref(key)}) in (select value ->> 0, value ->> 1 from json_each(${JSON.stringify(pairs)}))
         and healthy_checks = 0 and interruption_checks = 0 and unknown_checks = 0 and healthy_s = 0 and interruption_s = 0
     `.execute(db);
   }
@@ -190,28 +175,21 @@ export async function loadRollupCursors(db: Kysely<DatabaseSchema>, productIds?:
   return result;
 }
 
-/** Upserts cursors. Idempotent. */
+/** Upserts cursors (one JSON parameter, as in `addRollupDeltas`). Idempotent. */
 export async function saveRollupCursors(db: Kysely<DatabaseSchema>, cursors: readonly RollupCursor[]): Promise<void> {
-  for (let i = 0; i < cursors.length; i += ROWS_PER_STATEMENT) {
-    const values = cursors.slice(i, i + ROWS_PER_STATEMENT).map((c) => ({
-      product_id: c.productId,
-      attributed_from: c.attributedFrom,
-      last_checked_at: c.lastCheckedAt,
-      last_status: c.lastStatus,
-      in_outage: c.inOutage ? 1 : 0,
-    }));
-    await db
-      .insertInto('rollup_cursor')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('product_id').doUpdateSet((eb) => ({
-          attributed_from: eb.ref('excluded.attributed_from'),
-          last_checked_at: eb.ref('excluded.last_checked_at'),
-          last_status: eb.ref('excluded.last_status'),
-          in_outage: eb.ref('excluded.in_outage'),
-        })),
-      )
-      .execute();
+  for (let i = 0; i < cursors.length; i += ROWS_PER_JSON_STATEMENT) {
+    const rows = cursors
+      .slice(i, i + ROWS_PER_JSON_STATEMENT)
+      .map((c) => [c.productId, c.attributedFrom, c.lastCheckedAt, c.lastStatus, c.inOutage ? 1 : 0]);
+    await sql`
+      insert into rollup_cursor (product_id, attributed_from, last_checked_at, last_status, in_outage)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 from json_each(${JSON.stringify(rows)}) where true
+      on conflict (product_id) do update set
+        attributed_from = excluded.attributed_from,
+        last_checked_at = excluded.last_checked_at,
+        last_status = excluded.last_status,
+        in_outage = excluded.in_outage
+    `.execute(db);
   }
 }
 
