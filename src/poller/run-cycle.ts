@@ -35,10 +35,12 @@ export interface CycleSummary {
  * call at once left thousands of pending promises, closures and abort
  * listeners per cycle, and each `addEventListener` on the shared abort signal
  * scans the listeners already there: 21 µs per check at 2,000 products in a
- * profile (docs/performance.md). 256 is far above any configured concurrency
- * (at most 64), so calls sleeping in a retry backoff never starve the rest.
+ * profile, still 13 µs with 256 outstanding (docs/performance.md). 64 is the
+ * highest concurrency the config allows; calls sleeping in a retry backoff
+ * hold a place here but not a connection, and with the rate limiter on (any
+ * real API) the limiter, not this bound, sets the pace.
  */
-const MAX_OUTSTANDING = 256;
+const MAX_OUTSTANDING = 64;
 
 /**
  * Polls every product once, folds each observation into the state machine, and
