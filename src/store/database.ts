@@ -35,6 +35,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): StoreData
     if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sqlite = new SQLite(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // better-sqlite3 builds SQLite with a 16 MiB page cache per connection. The
+    // daemon writes a few hot pages (product state, current rollups, the end of
+    // `checks`), so a cache that size only ever fills with pages of a table that
+    // keeps growing: +13 MB RSS over 400 back-to-back cycles of 1,000 products
+    // (bench, docs/performance.md). 2 MiB holds the working set; reads that miss
+    // it are served from the OS page cache.
+    sqlite.pragma('cache_size = -2048');
     if (!options.readonly) {
       // Must precede the first write of a new file; on an existing file it is a no-op without VACUUM.
       // It lets the retention job hand freed pages back to the file system in small steps.
