@@ -53,6 +53,8 @@ export interface DaemonResult {
   wallMs: number;
   /** CPU time (user + system, all threads) of this process during the measured cycles, µs. */
   cpuUs: number;
+  /** The system (kernel) part of `cpuUs`: socket reads and writes, file writes. */
+  systemCpuUs: number;
   /** Duration of every cycle, warm-up included, ms (as `pollCycle` reports it). */
   cycleMs: number[];
   /** Checks that came back Unknown (any error), over all cycles. */
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const rssAt = new Set(spec.rssAt ?? []);
-  const result: DaemonResult = { checks: 0, wallMs: 0, cpuUs: 0, cycleMs: [], unknown: 0, errorsByKind: {}, rows: 0, memory: [] };
+  const result: DaemonResult = { checks: 0, wallMs: 0, cpuUs: 0, systemCpuUs: 0, cycleMs: [], unknown: 0, errorsByKind: {}, rows: 0, memory: [] };
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
   for (let cycle = 1; cycle <= spec.cycles; cycle++) {
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   result.wallMs = performance.now() - wallStart;
   result.cpuUs = cpu.user + cpu.system;
+  result.systemCpuUs = cpu.system;
   if (process.env.NETWATCH_BENCH_SMAPS === '1') result.smaps = residentByMapping();
   const counted = app.store.sqlite.prepare('select count(*) as n from checks').get() as { n: number };
   result.rows = counted.n;

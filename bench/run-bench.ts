@@ -23,6 +23,7 @@ import { measureWriteAndStorage } from './figures/write-storage.js';
 import { compileForBench } from './lib/build.js';
 import { type FigureContext, type FigureRow, passes } from './lib/figure.js';
 import { describeMachine, type MachineInfo } from './lib/machine.js';
+import { productionNodeFlags } from './lib/node-flags.js';
 import { RESULTS_DIR, ROOT } from './lib/paths.js';
 import { formatNumber } from './lib/stats.js';
 
@@ -111,8 +112,10 @@ async function main(): Promise<number> {
     process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
   const ctx: FigureContext = { quick, runs, log };
   const machineBefore = describeMachine();
+  const nodeFlags = productionNodeFlags();
   log(
-    `${quick ? 'quick' : 'full'} run, ${runs} run(s) per figure; ${machineBefore.cpus} CPUs (${machineBefore.cpuModel}), Node ${machineBefore.node}, load ${machineBefore.loadAverage.join(' ')}`,
+    `${quick ? 'quick' : 'full'} run, ${runs} run(s) per figure; ${machineBefore.cpus} CPUs (${machineBefore.cpuModel}), Node ${machineBefore.node}, ` +
+      `load ${machineBefore.loadAverage.join(' ')}; daemons run with the npm start flags: ${nodeFlags.join(' ') || '(none)'}`,
   );
 
   const diagnostics = compileForBench();
@@ -145,7 +148,7 @@ async function main(): Promise<number> {
   rows.sort((a, b) => ROW_ORDER.indexOf(a.id) - ROW_ORDER.indexOf(b.id));
 
   const elapsed = (performance.now() - started) / 1000;
-  const machine = { ...describeMachine(), loadAverageBefore: machineBefore.loadAverage };
+  const machine = { ...describeMachine(), loadAverageBefore: machineBefore.loadAverage, nodeFlags };
   process.stdout.write(
     `\n${table(
       ['figure', 'measured (median)', 'target', 'result'],
@@ -154,7 +157,8 @@ async function main(): Promise<number> {
   );
   for (const row of rows) if (row.note) process.stdout.write(`note: ${row.id}: ${row.note}\n`);
   process.stdout.write(
-    `\n${elapsed.toFixed(0)} s on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}; load average ${machineBefore.loadAverage.join(' ')} before, ${machine.loadAverage.join(' ')} after\n`,
+    `\n${elapsed.toFixed(0)} s on ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node} ${nodeFlags.join(' ')}; ` +
+      `load average ${machineBefore.loadAverage.join(' ')} before, ${machine.loadAverage.join(' ')} after\n`,
   );
 
   mkdirSync(RESULTS_DIR, { recursive: true });

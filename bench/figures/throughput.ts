@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DaemonResult, DaemonSpec } from '../daemon-under-test.js';
 import { BenchChild } from '../lib/child.js';
 import type { FigureContext, FigureRow } from '../lib/figure.js';
+import { productionNodeFlags } from '../lib/node-flags.js';
 import { buildPath } from '../lib/paths.js';
 import { scratchDir, startSimulatorProcess } from '../lib/scratch.js';
 import { median } from '../lib/stats.js';
@@ -16,7 +17,7 @@ export interface DaemonRunOptions {
   warmupCycles: number;
   advanceClock: boolean;
   rssAt?: number[];
-  /** Extra node flags for the daemon, e.g. `--cpu-prof`. */
+  /** Node flags for the daemon on top of production's (`npm start`), e.g. `--cpu-prof`. */
   execArgv?: string[];
 }
 
@@ -53,7 +54,7 @@ export async function runDaemon(options: DaemonRunOptions): Promise<DaemonRun> {
     };
     const daemon = new BenchChild(buildPath('bench', 'daemon-under-test.js'), {
       args: [JSON.stringify(spec)],
-      execArgv: options.execArgv ?? [],
+      execArgv: [...productionNodeFlags(), ...(options.execArgv ?? [])],
     });
     const message = await daemon.next('result', 600_000);
     await daemon.exited;

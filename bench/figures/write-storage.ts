@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { BenchChild } from '../lib/child.js';
 import type { FigureContext, FigureRow } from '../lib/figure.js';
+import { productionNodeFlags } from '../lib/node-flags.js';
 import { buildPath } from '../lib/paths.js';
 import { scratchDir } from '../lib/scratch.js';
 import { median } from '../lib/stats.js';
 import type { WriteResult, WriteSpec } from '../write-worker.js';
 
 async function write(spec: WriteSpec): Promise<WriteResult> {
-  const child = new BenchChild(buildPath('bench', 'write-worker.js'), { args: [JSON.stringify(spec)] });
+  const child = new BenchChild(buildPath('bench', 'write-worker.js'), { args: [JSON.stringify(spec)], execArgv: productionNodeFlags() });
   const result = (await child.next('result', 600_000)).result as WriteResult;
   await child.exited;
   const expected = spec.products * spec.cycles;
