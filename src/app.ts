@@ -12,6 +12,7 @@ import { type DeliveryResult, type DeliveryResultDetail, OutboxWorker } from './
 import { CheckRecorder } from './poller/check-recorder.js';
 import { ProductRegistry } from './poller/product-registry.js';
 import { type CycleSummary, runCycle } from './poller/run-cycle.js';
+import { RequestBudgetShare } from './poller/request-budget-share.js';
 import { Scheduler } from './poller/scheduler.js';
 import { coverageCapForInterval } from './report/coverage.js';
 import { createRollupExtension } from './report/rollup-extension.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Replaces the IIMMPACT client (tests, benchmarks). */
   source?: NetworkStatusSource;
+  /** `check` for a one-shot `netwatch check`; it shares the request budget with a running daemon. */
+  role?: 'daemon' | 'check';
   /** Replaces the configured notifiers. */
   notifiers?: readonly Notifier[];
   /** Called after every alert delivery attempt (for metrics). Must not throw. */
@@ -67,6 +70,7 @@ export class App {
   private scheduler: Scheduler | null = null;
   private retention: RetentionJob | null = null;
   private client: IimmpactClient | null = null;
+  private budgetShare: RequestBudgetShare | null = null;
   private source!: NetworkStatusSource;
   private cycleCounter = 0;
   private productsRefreshedAtMs = 0;
@@ -79,7 +83,7 @@ export class App {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     // Process metrics only where something can scrape them (a daemon with HTTP on).
-    this.metrics = createMetrics({ processMetrics: config.http.enabled });
+    this.metrics = createMetrics({ processMetrics: config.http.enabled && (options.role ?? 'daemon') === 'daemon' });
     this.logger =
       options.logger ??
       createLogger({
@@ -104,7 +108,7 @@ export class App {
     this.metrics.setScrapeSources(
       storeScrapeSources(this.store.db, { staleAfterSeconds: READY_INTERVALS * this.config.scheduleIntervalSeconds, nowMs: () => this.clock.now() }),
     );
-    this.source = this.options.source ?? this.createClient();
+    this.source = this.options.source ?? (await this.createClient());
     this.registry = new ProductRegistry(this.store.db);
     const channels = createAlertChannels(this.config.alerting, {
       logger: this.logger.child({ component: 'notify' }),
@@ -220,6 +224,7 @@ export class App {
     await this.outbox?.stop();
     for (const notifier of this.notifiers) await notifier.close?.().catch(() => undefined);
     this.client?.close();
+    await this.budgetShare?.stop();
     await this.store?.close();
     this.logger.info('netwatch stopped');
   }
@@ -248,8 +253,18 @@ export class App {
     }
   }
 
-  private createClient(): NetworkStatusSource {
+  /** The real client, with its limiter's rate shared with other netwatch processes on this database. */
+  private async createClient(): Promise<NetworkStatusSource> {
     const limiter = createTokenBucket({ ratePerSecond: this.config.requestRate });
+    this.budgetShare = new RequestBudgetShare({
+      db: this.store.db,
+      limiter,
+      totalRate: this.config.requestRate,
+      role: this.options.role ?? 'daemon',
+      clock: this.clock,
+      logger: this.logger,
+    });
+    await this.budgetShare.start();
     this.client = createIimmpactClient({
       baseUrl: this.config.api.baseUrl,
       apiKey: this.config.api.apiKey,

@@ -132,6 +132,14 @@ export interface RollupCursorTable {
   in_outage: number;
 }
 
+export interface RequestLeasesTable {
+  holder: string;
+  pid: number;
+  role: string;
+  /** Epoch milliseconds. */
+  expires_at_ms: number;
+}
+
 export interface DatabaseSchema {
   products: ProductsTable;
   error_texts: ErrorTextsTable;
@@ -141,6 +149,7 @@ export interface DatabaseSchema {
   alert_events: AlertEventsTable;
   outbox: OutboxTable;
   meta: MetaTable;
+  request_leases: RequestLeasesTable;
   silences: SilencesTable;
   rollup_hourly: RollupHourlyTable;
   rollup_daily: RollupDailyTable;
