@@ -127,24 +127,24 @@ async function main(): Promise<number> {
   const measure = async (group: Group, figure: () => Promise<FigureRow[]>) => {
     if (wanted(group)) rows.push(...(await figure()));
   };
-  // CPU-bound figures one at a time, on an otherwise idle machine.
+  // In the background at the lowest CPU priority for the whole run: RSS (1M
+  // checks; memory does not depend on speed) and, only when it is missing or
+  // stale, seeding the report's database. Both yield to everything below.
+  const memory = wanted('memory') ? measureMemory(ctx, 1) : Promise.resolve([]);
+  const seeded = wanted('report') && reportBenchAvailable().length === 0 ? ensureSeededHistory(ctx) : null;
+  // CPU-bound figures one at a time, at normal priority.
   await measure('startup', () => measureStartup(ctx));
   await measure('throughput', () => measureThroughput(ctx));
   await measure('cycle-time', () => measureCycleTime(ctx));
   await measure('write', () => measureWriteAndStorage(ctx));
-  // Then the long ones side by side: rate limit and alert latency are paced by
-  // timers and use a few percent of one core, RSS does not depend on speed, and
-  // seeding the report's database (only when it is missing or stale) is a
-  // one-off. The report is timed afterwards, alone.
-  const seeded = wanted('report') && reportBenchAvailable().length === 0 ? ensureSeededHistory(ctx) : null;
-  const parallel = await Promise.all([
-    wanted('memory') ? measureMemory(ctx, 1) : Promise.resolve([]),
+  // Timer-paced figures side by side: each uses a few percent of one core.
+  const paced = await Promise.all([
     wanted('rate-limit') ? measureRateLimit(ctx) : Promise.resolve([]),
     wanted('alert-latency') ? measureAlertLatency(ctx) : Promise.resolve([]),
-    seeded ?? Promise.resolve(null),
   ]);
-  rows.push(...parallel[0], ...parallel[1], ...parallel[2]);
+  rows.push(...paced.flat());
   await measure('report', () => measureOneYearReport(ctx, seeded));
+  rows.push(...(await memory));
   rows.sort((a, b) => ROW_ORDER.indexOf(a.id) - ROW_ORDER.indexOf(b.id));
 
   const elapsed = (performance.now() - started) / 1000;

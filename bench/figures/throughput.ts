@@ -19,6 +19,8 @@ export interface DaemonRunOptions {
   rssAt?: number[];
   /** Node flags for the daemon on top of production's (`npm start`), e.g. `--cpu-prof`. */
   execArgv?: string[];
+  /** CPU niceness for the daemon and its simulator (19: background, yields to everything else). */
+  niceness?: number;
 }
 
 export interface DaemonRun {
@@ -40,6 +42,7 @@ export async function runDaemon(options: DaemonRunOptions): Promise<DaemonRun> {
   // The daemon's clock runs ahead one second per cycle (see daemon-under-test), so the
   // simulator accepts timestamps up to a day off instead of 300 s.
   const simulator = await startSimulatorProcess({ products: options.products, latencyMs: options.latencyMs, maxSkewSeconds: 86_400 });
+  if (options.niceness !== undefined) simulator.child.setNiceness(options.niceness);
   try {
     await simulator.child.call('cpu');
     const spec: DaemonSpec = {
@@ -56,6 +59,7 @@ export async function runDaemon(options: DaemonRunOptions): Promise<DaemonRun> {
       args: [JSON.stringify(spec)],
       execArgv: [...productionNodeFlags(), ...(options.execArgv ?? [])],
     });
+    if (options.niceness !== undefined) daemon.setNiceness(options.niceness);
     const message = await daemon.next('result', 600_000);
     await daemon.exited;
     const result = message.result as DaemonResult;

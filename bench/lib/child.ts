@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** A message from a bench child process. Every message has a `type`. */
 export interface ChildMessage {
@@ -87,6 +88,19 @@ export class BenchChild {
       const reply = await this.next('reply', timeoutMs);
       if (reply.id === id) return reply.result as T;
       this.inbox.push(reply);
+    }
+  }
+
+  /**
+   * Lowers (or raises) the child's CPU priority, e.g. 19 for a long background
+   * run that must not disturb the timed figures. Ignored where not permitted.
+   */
+  setNiceness(niceness: number): void {
+    if (this.process.pid === undefined) return;
+    try {
+      setPriority(this.process.pid, niceness);
+    } catch {
+      // Not permitted (e.g. raising priority without privileges): run as is.
     }
   }
 
