@@ -19,7 +19,7 @@ export type ProxyAction =
 export interface FaultProxy {
   url: string;
   /** Requests seen, with the action taken. */
-  readonly log: Array<{ atMs: number; method: string; url: string; action: ProxyAction['kind'] }>;
+  readonly log: Array<{ atMs: number; method: string; url: string; action: ProxyAction['kind']; clientPort: number }>;
   close(): Promise<void>;
 }
 
@@ -73,11 +73,13 @@ export async function startFaultProxy(
   };
 
   const server: Server = createServer((req, res) => {
+    // Stamped on arrival, before the body: the closest this process gets to the wire.
+    const atMs = performance.timeOrigin + performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const action = decide(req);
-      log.push({ atMs: Date.now(), method: req.method ?? '', url: req.url ?? '', action: action.kind });
+      log.push({ atMs, method: req.method ?? '', url: req.url ?? '', action: action.kind, clientPort: req.socket.remotePort ?? 0 });
       if (action.kind === 'drop') {
         req.socket.destroy();
         return;

@@ -11,7 +11,8 @@ import { CliChild, compiledCli } from '../helpers/reliability-cli.js';
  * The whole API going away, as one daemon sees it: connection refused (no
  * server at all), then a server that rejects our timestamp (our clock is 10
  * minutes off), then normal service, then every request answered 403 (the IP
- * block IIMMPACT applies above its rate limit), then normal again. Each phase
+ * block IIMMPACT applies above its rate limit), then 401 (a revoked key), with
+ * normal service in between. Each phase
  * raises exactly one operator ("monitoring blind") alert and clears it once,
  * no product alert is ever raised, and the daemon recovers without help.
  */
@@ -111,6 +112,24 @@ http:
     sim.failAll(null);
     await alertLine('ALERT MONITORING RESTORED', mark);
     await d.waitFor((line) => line.msg === 'cycle finished' && line.healthy === 3, 20_000, mark);
+
+    // 5. The key is revoked: 401 on every request. Then it is valid again.
+    mark = d.lines.length;
+    sim.failAll({ status: 401, body: '{"message":"Invalid API key"}' });
+    const revoked = await alertLine('ALERT MONITORING PROBLEM', mark);
+    expect(revoked.msg).toContain('3 HTTP 401 auth failures of 3');
+    expect(
+      d.lines
+        .slice(mark)
+        .some(
+          (line) =>
+            line.errorKind === 'auth' && String(line.err).startsWith('auth failed: check IIMMPACT_API_KEY / HMAC secret (HTTP 401)'),
+        ),
+    ).toBe(true);
+    mark = d.lines.length;
+    sim.failAll(null);
+    await alertLine('ALERT MONITORING RESTORED', mark);
+    await d.waitFor((line) => line.msg === 'cycle finished' && line.healthy === 3, 20_000, mark);
     expect(await d.stop('SIGTERM')).toBe(0);
 
     const db = new Database(dbPath, { readonly: true });
@@ -125,6 +144,8 @@ http:
         'monitoring_restored:auth',
         'monitoring_blind:auth',
         'monitoring_restored:auth',
+        'monitoring_blind:auth',
+        'monitoring_restored:auth',
       ]);
       expect(db.prepare('select count(*) as n from outages').get()).toEqual({ n: 0 });
       // It kept polling throughout: every phase left its Unknown checks, and the last ones are Healthy.
@@ -132,6 +153,7 @@ http:
       expect(errors.some((e) => e.startsWith('network error: connect ECONNREFUSED'))).toBe(true);
       expect(errors.some((e) => e.includes('check the system clock'))).toBe(true);
       expect(errors.some((e) => e.startsWith('forbidden: IP may be rate-blocked (HTTP 403)'))).toBe(true);
+      expect(errors.some((e) => e.startsWith('auth failed: check IIMMPACT_API_KEY / HMAC secret (HTTP 401)'))).toBe(true);
       const last = db
         .prepare('select p.code, s.last_status, s.confirmed from product_state s join products p on p.id = s.product_id order by p.code')
         .all();
