@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateProducts, SIMULATOR_CREDENTIALS, type Simulator, startSimulator } from '../../src/simulator/simulator-server.js';
@@ -12,19 +11,15 @@ import { CliChild, compiledCli, runCli } from '../helpers/reliability-cli.js';
  * on average), and that block would also stop the company's own payments from
  * the same IP. netwatch therefore (1) refuses, at config validation, a product
  * list the schedule cannot poll within budget, with the numbers; (2) caps any
- * non-loopback API at 50 requests/s whatever the config says, which is proved
- * here on the wire against this machine's own non-loopback address; and (3)
+ * non-loopback API at 50 requests/s whatever the config says (through the CLI),
+ * and holds 50/s on the wire (against loopback: no other address is ever a
+ * target of these tests); and (3)
  * lets only a loopback simulator go faster. The cross-process budget (retries,
  * product discovery, a concurrent `netwatch check`) is proved in
  * test/integration/request-budget.test.ts.
  */
 
 const ENV = { IIMMPACT_API_KEY: SIMULATOR_CREDENTIALS.apiKey, IIMMPACT_HMAC_SECRET: SIMULATOR_CREDENTIALS.hmacSecret };
-/** This machine's own non-loopback IPv4 address, if it has one: "remote" for the config rules, yet local. */
-const OWN_ADDRESS = Object.values(networkInterfaces())
-  .flat()
-  .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
-
 let dir: string;
 let simulator: Simulator | null = null;
 const children: CliChild[] = [];
@@ -138,17 +133,16 @@ describe('the request rate on the wire', () => {
     return { peak: maxInWindow(arrivals, 900), requests: arrivals.length };
   }
 
-  it.skipIf(OWN_ADDRESS === undefined)(
-    'never exceeds 50 requests/s against a non-loopback address, even when the config asks for 500',
-    { timeout: 120_000 },
-    async () => {
-      const { peak, requests } = await peakRate(OWN_ADDRESS as string, 500);
-      expect(requests).toBeGreaterThanOrEqual(300);
-      expect(peak).toBeLessThanOrEqual(50);
-      // A ceiling, not a trickle: the limiter ran close to it (50/s is about 44 per 900 ms).
-      expect(peak).toBeGreaterThanOrEqual(40);
-    },
-  );
+  // Only loopback is ever a target here, so the non-loopback ceiling is proven in two steps: config
+  // validation turns any non-loopback maxRequestsPerSecond above 50 into 50 (the test above, through the
+  // real CLI), and here a daemon running at 50/s never puts more than 50 requests in any window on the wire.
+  it('holds the 50 requests/s ceiling on the wire', { timeout: 120_000 }, async () => {
+    const { peak, requests } = await peakRate('127.0.0.1', 50);
+    expect(requests).toBeGreaterThanOrEqual(300);
+    expect(peak).toBeLessThanOrEqual(50);
+    // A ceiling, not a trickle: the limiter ran close to it (50/s is about 44 per 900 ms).
+    expect(peak).toBeGreaterThanOrEqual(40);
+  });
 
   it('lets a loopback simulator (the benchmark, the demo) go faster than 50/s', { timeout: 120_000 }, async () => {
     const { peak } = await peakRate('127.0.0.1', 500);
