@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { App } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
+import type { DestinationStream } from 'pino';
 import { parseDuration } from '../shared/duration.js';
+import { createLogger } from '../shared/logger.js';
+import { createScrubber } from '../shared/secret-scrubber.js';
 import { packageRoot } from '../shared/package-root.js';
 import { startSimulator } from '../simulator/simulator-server.js';
 import { EXIT } from './exit-codes.js';
@@ -31,7 +34,8 @@ export async function runDemo(options: { for?: string; database: string }): Prom
       NETWATCH_DEMO_HMAC_SECRET: hmacSecret,
       NETWATCH_DEMO_DATABASE: options.database,
     };
-    const createApp = () => new App(loadConfig(join(packageRoot(), 'config', 'demo.yaml'), { env, requireCredentials: true }));
+    const logger = createLogger({ level: 'info', scrub: createScrubber([apiKey, hmacSecret]), ...(await readableDestination()) });
+    const createApp = () => new App(loadConfig(join(packageRoot(), 'config', 'demo.yaml'), { env, requireCredentials: true }), { logger });
     if (stopAfterMs !== null) {
       setTimeout(() => process.kill(process.pid, 'SIGTERM'), stopAfterMs).unref();
     }
@@ -42,5 +46,19 @@ export async function runDemo(options: { for?: string; database: string }): Prom
     return await runDaemon(createApp);
   } finally {
     await simulator.close();
+  }
+}
+
+/**
+ * The demo is read by a person, so its log lines are pretty-printed when
+ * pino-pretty (a development dependency) is installed, as it is after `npm ci`.
+ * Without it (a production install) the demo logs JSON lines like the daemon.
+ */
+async function readableDestination(): Promise<{ destination?: DestinationStream }> {
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return { destination: pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true }) };
+  } catch {
+    return {};
   }
 }
