@@ -131,6 +131,14 @@ http:
       simulator.script('TNB', ['Interruption', 'Healthy', 'Interruption', 'Healthy']);
 
       await eventually(() => rows('email').some((row) => row.state === 'failed'), 60_000, 'the 550 to fail the first email for good', 200);
+      // Cut connections only while no email is in flight: a cut after the server accepted a
+      // message but before its answer arrived would (rightly) send it again: at least once.
+      await eventually(
+        () => rows('email').length === 4 && rows('email').every((row) => row.state !== 'pending'),
+        60_000,
+        'the first four emails settled',
+        100,
+      );
 
       // The mail server goes away: connection refused. One more outage (down, then up) is owed.
       await front.setMode('refuse');
@@ -210,7 +218,10 @@ http:
       const delivered = smtp.messages.map((mail) => mail.parsed.messageId);
       for (const row of emailRows.filter((r) => r.state === 'sent')) {
         const messageId = `<${row.idempotency_key.replace(/[^A-Za-z0-9._-]/g, '-')}@netwatch>`;
-        expect(delivered.filter((id) => id === messageId)).toHaveLength(1);
+        expect(
+          delivered.filter((id) => id === messageId),
+          `${messageId}; email retries: ${JSON.stringify(retryLogs('email').map((l) => [l.outboxId, l.err]))}`,
+        ).toHaveLength(1);
       }
       expect(smtp.messages).toHaveLength(5);
       expect(smtp.messages.every((mail) => mail.user === 'alerts')).toBe(true);
