@@ -6,13 +6,13 @@ import { runDaemon } from './throughput.js';
  * Daemon RSS: 1,000 products, 1,000 cycles back to back (the fastest
  * schedule), sampled with process.memoryUsage() after cycles 200 and 1,000.
  * RSS is the whole process (V8 heap, SQLite's page cache, buffers, code).
- * The quick mode runs 100 cycles and samples after 20 and 100. One run: 1M
+ * The quick mode runs 50 cycles and samples after 10 and 50. One run: 1M
  * checks take the daemon two minutes, so it runs in the background at the
  * lowest CPU priority for the whole benchmark instead of three times.
  */
 export async function measureMemory(ctx: FigureContext, runs: number): Promise<FigureRow[]> {
-  const cycles = ctx.quick ? 100 : 1000;
-  const early = ctx.quick ? 20 : 200;
+  const cycles = ctx.quick ? 50 : 1000;
+  const early = ctx.quick ? 10 : 200;
   const finals: number[] = [];
   const growths: number[] = [];
   for (let run = 1; run <= runs; run++) {
