@@ -86,7 +86,8 @@ function regressions(rows: readonly FigureRow[], baseline: Baseline): string[] {
   const out: string[] = [];
   for (const row of rows) {
     const base = baseline.values[row.id];
-    if (row.value === null || base === undefined) continue;
+    // A ratio means nothing against zero or a negative baseline (RSS growth can be either).
+    if (row.value === null || base === undefined || base <= 0) continue;
     const worse = row.better === 'higher' ? row.value * REGRESSION_FACTOR < base : row.value > base * REGRESSION_FACTOR;
     if (worse) out.push(`${row.id}: ${formatValue(row)} against a baseline of ${formatNumber(base, row.digits ?? 0)} ${row.unit}`);
   }
@@ -172,7 +173,7 @@ async function main(): Promise<number> {
         note: 'Written by `npm run bench -- --quick --write-baseline`. `--quick` fails when a figure is more than 2x worse than this.',
         machine: machineBefore,
         values: Object.fromEntries(
-          rows.filter((row) => row.value !== null).map((row) => [row.id, Number((row.value as number).toPrecision(4))]),
+          rows.filter((row) => row.value !== null && row.value > 0).map((row) => [row.id, Number((row.value as number).toPrecision(4))]),
         ),
       };
       writeFileSync(BASELINE_PATH, `${JSON.stringify(baseline, null, 2)}\n`);
