@@ -71,7 +71,7 @@ export interface IimmpactClientOptions {
   hmacSecret: string;
   /** Per attempt, covering connect, headers and the whole body. */
   timeoutMs: number;
-  /** Maximum requests in flight; also the keep-alive agent's maxSockets. */
+  /** Maximum requests in flight (the keep-alive agent may hold up to twice as many sockets). */
   concurrency: number;
   /** Shared limiter; every attempt (retries and product-list calls included) takes one token. */
   limiter: TokenBucket;
@@ -198,7 +198,12 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
   // cost at 10,000 checks/s). A keep-alive socket the server closed while idle
   // is dropped by the agent on FIN; the rare race with a request sent at that
   // instant surfaces as a `network` error, which is retried.
-  const agentOptions = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency, scheduling: 'lifo' as const };
+  // The slot semaphore already bounds requests in flight to `concurrency`. The agent gets
+  // twice that many sockets so that a request whose rate token was just granted never
+  // queues inside the agent behind a socket still on its way back to the pool: that wait
+  // would put the request on the wire late, bunched with its successors, and a burst at
+  // the server is exactly what the limiter exists to prevent.
+  const agentOptions = { keepAlive: true, maxSockets: concurrency * 2, maxFreeSockets: concurrency, scheduling: 'lifo' as const };
   const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const send: (opts: RequestOptions) => ClientRequest = isHttps ? httpsRequest : httpRequest;
   const prefix = base.pathname.replace(/\/+$/, '');
