@@ -2,18 +2,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenBucket } from '../../src/iimmpact/token-bucket.js';
 import { NetwatchError } from '../../src/shared/errors.js';
+import { maxInWindow as maxInAnyWindow } from '../helpers/arrival-windows.js';
 
-/** The largest number of timestamps inside any half-open window [t, t + windowMs). */
-function maxInWindow(times: readonly number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
+/** Grant times are taken in-process here, so windows are exactly one second. */
+const maxInWindow = (times: readonly number[], windowMs = 1000) => maxInAnyWindow(times, windowMs);
 
 describe('token bucket with the real clock', () => {
   it('never lets more than ratePerSecond acquisitions complete in any 1 s window', async () => {
