@@ -2,6 +2,7 @@ import type { Observation } from '../domain/observation.js';
 import { transition } from '../domain/transition.js';
 import type { TransitionEvent } from '../domain/transition.js';
 import type { NetworkStatusSource } from '../iimmpact/index.js';
+import type { RecordedCheck } from '../store/check-batch-writer.js';
 import type { CheckRecorder } from './check-recorder.js';
 import type { PolledProduct } from './product-registry.js';
 
@@ -79,13 +80,9 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
       product.name = observation.productName ?? product.name;
       product.img = observation.productImg ?? product.img;
     }
-    deps.recorder.record({
-      productId: product.id,
-      observation,
-      next,
-      events,
-      ...(infoChanged ? { productInfo: { name: product.name, img: product.img } } : {}),
-    });
+    const check: RecordedCheck = { productId: product.id, observation, next, events };
+    if (infoChanged) check.productInfo = { name: product.name, img: product.img };
+    deps.recorder.record(check);
 
     if (observation.status === 'Healthy') summary.healthy += 1;
     else if (observation.status === 'Interruption') summary.interruption += 1;
@@ -94,7 +91,7 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
       const kind = observation.errorKind ?? 'unknown';
       summary.errorsByKind[kind] = (summary.errorsByKind[kind] ?? 0) + 1;
     }
-    summary.transitions += events.filter((event) => event.type !== 'baseline_healthy').length;
+    for (const event of events) if (event.type !== 'baseline_healthy') summary.transitions += 1;
     deps.onObservation?.(product, observation, events);
   };
   let nextIndex = 0;
