@@ -5,6 +5,8 @@
  * counts up to `now`. So the figures add up: `downtimeS` is the sum of the
  * in-window durations in the outage list.
  */
+import type { OutageWindowSums } from '../store/outage-query.js';
+
 export interface OutageRecord {
   startedAt: number;
   confirmedAt: number;
@@ -46,18 +48,7 @@ export function clippedOutageSeconds(outage: OutageRecord, window: ReportWindowS
  * Completes one product's summary from sums over its clipped outages (as
  * `sumOutagesInWindow` returns them); undefined means no outage in the window.
  */
-export function outageSummaryFromSums(
-  sums:
-    | {
-        outages: number;
-        downtimeS: number;
-        longestOutageS: number;
-        recoveredOutages: number;
-        recoveredS: number;
-        lastOutageStartedAt: number;
-      }
-    | undefined,
-): OutageSummary {
+export function outageSummaryFromSums(sums: OutageWindowSums | undefined): OutageSummary {
   if (sums === undefined || sums.outages === 0)
     return { outages: 0, downtimeS: 0, longestOutageS: null, mttrS: null, lastOutageStartedAt: null };
   return {
