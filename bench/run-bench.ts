@@ -128,24 +128,26 @@ async function main(): Promise<number> {
   const measure = async (group: Group, figure: () => Promise<FigureRow[]>) => {
     if (wanted(group)) rows.push(...(await figure()));
   };
-  // In the background at the lowest CPU priority for the whole run: RSS (1M
-  // checks; memory does not depend on speed) and, only when it is missing or
-  // stale, seeding the report's database. Both yield to everything below.
-  const memory = wanted('memory') ? measureMemory(ctx, 1) : Promise.resolve([]);
-  const seeded = wanted('report') && reportBenchAvailable().length === 0 ? ensureSeededHistory(ctx) : null;
-  // CPU-bound figures one at a time, at normal priority.
+  // CPU-bound figures one at a time, with nothing else of ours running: even a
+  // nice-19 process beside them inflated the daemon's CPU per check by half
+  // (cache and context-switch traffic).
   await measure('startup', () => measureStartup(ctx));
   await measure('throughput', () => measureThroughput(ctx));
-  await measure('cycle-time', () => measureCycleTime(ctx));
   await measure('write', () => measureWriteAndStorage(ctx));
-  // Timer-paced figures side by side: each uses a few percent of one core.
+  // Then, at the lowest CPU priority, RSS (1M checks; memory does not depend on
+  // speed) and, only when it is missing or stale, seeding the report's
+  // database, beside the figures paced by timers, which use a few percent of a
+  // core: cycle time, rate limit, alert latency.
+  const seeded = wanted('report') && reportBenchAvailable().length === 0 ? ensureSeededHistory(ctx) : null;
+  const memory = wanted('memory') ? measureMemory(ctx, 1) : Promise.resolve([]);
   const paced = await Promise.all([
+    wanted('cycle-time') ? measureCycleTime(ctx) : Promise.resolve([]),
     wanted('rate-limit') ? measureRateLimit(ctx) : Promise.resolve([]),
     wanted('alert-latency') ? measureAlertLatency(ctx) : Promise.resolve([]),
   ]);
-  rows.push(...paced.flat());
+  rows.push(...paced.flat(), ...(await memory));
+  // Last, alone: the report's queries.
   await measure('report', () => measureOneYearReport(ctx, seeded));
-  rows.push(...(await memory));
   rows.sort((a, b) => ROW_ORDER.indexOf(a.id) - ROW_ORDER.indexOf(b.id));
 
   const elapsed = (performance.now() - started) / 1000;
