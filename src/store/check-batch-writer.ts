@@ -237,7 +237,8 @@ function batchStatementsFor(db: Kysely<DatabaseSchema>): BatchStatements {
         const query = build(rows);
         // Templates are built with each value set to its column's index, so this
         // proves the parameter order matches the order the caller pushes in.
-        const inOrder = query.parameters.length === rows * columns.length && query.parameters.every((value, i) => value === i % columns.length);
+        const inOrder =
+          query.parameters.length === rows * columns.length && query.parameters.every((value, i) => value === i % columns.length);
         if (!inOrder) throw new Error(`unexpected parameter order in ${query.sql.slice(0, 80)}`);
         sql = keepPrepared(query.sql);
         cache.set(rows, sql);
