@@ -226,13 +226,13 @@ export async function seedHistory(options: SeedOptions): Promise<SeedSummary> {
   // Raw checks for the retention window only, in primary-key order (time, then product) so pages fill sequentially.
   const ROWS = 100;
   const insertMany = sqlite.prepare(
-    `insert into checks (checked_at, product_id, status, latency_ms, http_status, error_id, source_updated_at) values ${Array.from({ length: ROWS }, () => '(?, ?, ?, ?, nullif(?, 0), nullif(?, 0), null)').join(', ')}`,
+    `insert into checks (checked_at, product_id, status, latency_ms, http_status, error_id, source_updated_at) values ${Array.from({ length: ROWS }, () => '(?, ?, ?, ?, ?, nullif(?, 0), null)').join(', ')}`,
   );
   const insertOne = sqlite.prepare(
-    'insert into checks (checked_at, product_id, status, latency_ms, http_status, error_id, source_updated_at) values (?, ?, ?, ?, nullif(?, 0), nullif(?, 0), null)',
+    'insert into checks (checked_at, product_id, status, latency_ms, http_status, error_id, source_updated_at) values (?, ?, ?, ?, ?, nullif(?, 0), null)',
   );
   let rawChecks = 0;
-  const buffer: number[] = [];
+  const buffer: Array<number | null> = [];
   const flushRows = (all: boolean) => {
     while (buffer.length >= ROWS * 6) {
       insertMany.run(...buffer.splice(0, ROWS * 6));
@@ -252,13 +252,14 @@ export async function seedHistory(options: SeedOptions): Promise<SeedSummary> {
           const status = (rawStatuses[p] as Uint8Array)[m] as number;
           if (status === NO_CHECK) continue;
           const unknown = status === U;
-          // 0 stands for "none" (NULL) so every row has one statement shape.
+          // http_status as the schema stores it: NULL for 200, 0 for no response (a timeout).
+          // error_id 0 stands for "none" (NULL) so every row has one statement shape.
           buffer.push(
             base + (offsets[p] as number),
             p + 1,
             status,
             unknown ? 10_000 : 80 + Math.floor(random() * 400),
-            unknown ? 0 : 200,
+            unknown ? 0 : null,
             unknown ? 1 : 0,
           );
           rawChecks += 1;
