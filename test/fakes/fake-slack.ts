@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCountWaiter } from './count-waiter.js';
 
 /**
  * A local HTTP server that behaves like a Slack incoming webhook: it answers
@@ -101,16 +102,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const requests: ReceivedMessage[] = [];
   const scripted: ScriptedResponse[] = [];
   const hanging = new Set<ServerResponse>();
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  const notify = () => {
-    for (const waiter of [...waiters]) {
-      if (requests.length >= waiter.count) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  };
+  const arrivals = createCountWaiter(requests, 'fake Slack (requests)');
+  const notify = arrivals.notify;
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -169,21 +163,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     requests,
     delivered: () => requests.filter((request) => request.status === 200),
     script: (...responses) => scripted.push(...responses),
-    waitForRequests: (count, timeoutMs = 10_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (requests.length >= count) return resolve();
-        const timer = setTimeout(
-          () => reject(new Error(`fake Slack got ${requests.length} of ${count} requests within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      }),
+    waitForRequests: (count, timeoutMs) => arrivals.waitFor(count, timeoutMs),
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { createCountWaiter } from './count-waiter.js';
 
 /**
  * A real SMTP server on 127.0.0.1 (smtp-server) whose messages are parsed with
@@ -31,16 +32,9 @@ export interface FakeSmtp {
 export async function startFakeSmtp(options: { users?: Record<string, string> } = {}): Promise<FakeSmtp> {
   const messages: ReceivedMail[] = [];
   const rejections: Array<{ code: number; message: string }> = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
   const connectionErrors: Error[] = [];
-  const notify = () => {
-    for (const waiter of [...waiters]) {
-      if (messages.length >= waiter.count) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  };
+  const arrivals = createCountWaiter(messages, 'fake SMTP (messages)');
+  const notify = arrivals.notify;
 
   const serverOptions: SMTPServerOptions = {
     authOptional: true,
@@ -96,21 +90,7 @@ export async function startFakeSmtp(options: { users?: Record<string, string> } 
     messages,
     connectionErrors,
     reject: (...replies) => rejections.push(...replies),
-    waitForMessages: (count, timeoutMs = 10_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (messages.length >= count) return resolve();
-        const timer = setTimeout(
-          () => reject(new Error(`fake SMTP got ${messages.length} of ${count} messages within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      }),
+    waitForMessages: (count, timeoutMs) => arrivals.waitFor(count, timeoutMs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
