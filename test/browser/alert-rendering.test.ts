@@ -10,9 +10,8 @@ import { interruption, message, recovery, T0 } from '../helpers/alert-fixtures.j
 import { type Browser, chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { slackPreviewHtml } from '../helpers/slack-preview.js';
 
-// Read inside page.evaluate callbacks, which run in Chromium (the project compiles without the DOM lib).
+// Set by an injected script if a hostile product name ever ran; read inside page.evaluate callbacks.
 declare const window: { __pwned?: number };
-declare const document: { body: { textContent: string } };
 
 /**
  * The email HTML and an approximation of the Slack message, rendered in

@@ -10,18 +10,6 @@ import { createTempDir } from '../helpers/daemon-process.js';
 import { startTestHttp, type TestHttp } from '../helpers/http-test-server.js';
 import { openSeededDatabase, seedHistory } from '../helpers/status-history-seed.js';
 
-// Browser globals read inside page.evaluate callbacks, which run in Chromium. The project
-// compiles without the DOM lib, so these module-scoped declarations type just what is used.
-interface BrowserElement {
-  parentElement: BrowserElement | null;
-}
-declare const document: {
-  documentElement: { scrollWidth: number };
-  querySelectorAll(selector: string): Iterable<BrowserElement>;
-};
-declare const window: { innerWidth: number };
-declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string; display: string; fontSize: string };
-
 /**
  * A realistic 90-day history for the simulator's catalogue of Malaysian
  * billers (checks every 15 minutes, a handful of outages, one product added

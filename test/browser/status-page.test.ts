@@ -9,18 +9,6 @@ import { createTempDir } from '../helpers/daemon-process.js';
 import { startTestHttp, type TestHttp } from '../helpers/http-test-server.js';
 import { openSeededDatabase, outagesAt, seedHistory } from '../helpers/status-history-seed.js';
 
-// Browser globals read inside page.evaluate callbacks, which run in Chromium. The project
-// compiles without the DOM lib, so these module-scoped declarations type just what is used.
-interface BrowserElement {
-  parentElement: BrowserElement | null;
-}
-declare const document: {
-  documentElement: { scrollWidth: number };
-  querySelectorAll(selector: string): Iterable<BrowserElement>;
-};
-declare const window: { innerWidth: number };
-declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string; display: string; fontSize: string };
-
 /**
  * The status page in a real headless Chromium (Debian's, driven by
  * playwright-core) against the real HTTP service over a seeded SQLite file:
@@ -185,7 +173,7 @@ describe.runIf(available)('status page in Chromium', { timeout: 90_000 }, () => 
               return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
             })
             .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i]!, 0);
-        const background = (element: BrowserElement | null): number[] => {
+        const background = (element: Element | null): number[] => {
           for (let node = element; node; node = node.parentElement) {
             const rgba = parse(getComputedStyle(node).backgroundColor);
             if (rgba.length === 3 || (rgba[3] ?? 0) > 0) return rgba;
