@@ -2,6 +2,7 @@ import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ApiErrorKind, Observation } from '../domain/observation.js';
+import { backoffDelayMs, parseRetryAfterMs } from '../shared/backoff.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock, toEpochSeconds } from '../shared/clock.js';
 import type { ErrorCode } from '../shared/errors.js';
@@ -420,9 +421,7 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
 
   /** Backoff before retry number `attempt` (1-based), or null to give up because Retry-After asks too much. */
   function retryDelayMs(attempt: number, retryAfter: string | undefined): number | null {
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    // "Equal jitter": never retry instantly, yet spread retries from many checks.
-    const backoff = cap / 2 + Math.random() * (cap / 2);
+    const backoff = backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
     const asked = parseRetryAfterMs(retryAfter, clock.now());
     if (asked === null) return backoff;
     if (asked > maxRetryAfterMs) return null;
@@ -587,19 +586,6 @@ export function parseProductList(body: string): ProductListing[] | { errorKind: 
     listings.push({ code, name, active });
   }
   return listings;
-}
-
-/**
- * Retry-After as milliseconds from `nowMs`: delta-seconds or an HTTP date.
- * Null when absent or unparseable; never negative. Pure.
- */
-export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | null {
-  if (value === undefined) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, at - nowMs);
 }
 
 interface Semaphore {

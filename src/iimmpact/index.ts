@@ -6,6 +6,7 @@
 import type { Observation } from '../domain/observation.js';
 import type { FetchOptions, ProductListing } from './client.js';
 
+export { parseRetryAfterMs } from '../shared/backoff.js';
 export type {
   FetchOptions,
   IimmpactClient,
@@ -22,7 +23,6 @@ export {
   PRODUCT_CODE_PATTERN,
   PRODUCT_LIST_PATH,
   parseProductList,
-  parseRetryAfterMs,
 } from './client.js';
 export { formatLastUpdated, parseLastUpdated } from './parse-last-updated.js';
 export type { NetworkStatusParts, NetworkStatusResponse } from './parse-network-status.js';
