@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiErrorKind } from '../domain/observation.js';
 import type { CheckStatus } from '../domain/status.js';
+import { STATUS_CODE, STATUS_FROM_CODE } from '../domain/status.js';
 import { countPendingOutbox } from '../store/outbox-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import { queryProductStatus } from '../store/status-query.js';
@@ -92,11 +93,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const row of await sources.productUp()) this.set({ product: row.product }, row.up);
     },
   });
-  const checks = new Counter({
+  // Checks are tallied here, one array of counts (indexed by STATUS_CODE) per
+  // product, and handed to the counter at scrape time: prom-client's `inc`
+  // builds and hashes a label string and validates the label object on every
+  // call, which is paid once per check on the poll hot path, while a scrape
+  // comes every few seconds at most. Products keep their tally for the life of
+  // the process, as the counter's series did.
+  const checkCounts = new Map<string, number[]>();
+  new Counter({
     name: 'netwatch_checks_total',
     help: 'Network-status checks recorded, by product and observed status (Healthy, Interruption, Unknown).',
     labelNames: ['product', 'status'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [product, counts] of checkCounts) {
+        for (let code = 0; code < counts.length; code++) {
+          const count = counts[code] as number;
+          if (count > 0) this.inc({ product, status: STATUS_FROM_CODE[code] as CheckStatus }, count);
+        }
+      }
+    },
   });
   const checkDuration = new Histogram({
     name: 'netwatch_check_duration_seconds',
@@ -161,11 +178,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     contentType: registry.contentType,
-    recordCheck: guard((product: string, status: CheckStatus) => checks.inc({ product, status })),
-    recordApiResponse: guard((info: { path: string; latencyMs: number; errorKind: ApiErrorKind | null }) => {
-      if (info.errorKind !== null) apiErrors.inc({ kind: info.errorKind });
-      if (info.path.endsWith('/networkstatus')) checkDuration.observe(Math.max(0, info.latencyMs) / 1000);
-    }),
+    // The two per-check recorders are written out rather than wrapped in `guard`:
+    // its rest parameters allocate an arguments array on every call.
+    recordCheck(product: string, status: CheckStatus) {
+      let counts = checkCounts.get(product);
+      if (counts === undefined) {
+        counts = [0, 0, 0];
+        checkCounts.set(product, counts);
+      }
+      const code = STATUS_CODE[status];
+      // Only the three statuses have a slot; anything else (an untyped caller) is not counted.
+      if (typeof code === 'number') counts[code] = (counts[code] as number) + 1;
+    },
+    recordApiResponse(info: { path: string; latencyMs: number; errorKind: ApiErrorKind | null }) {
+      try {
+        if (info.errorKind !== null) apiErrors.inc({ kind: info.errorKind });
+        if (info.path.endsWith('/networkstatus')) checkDuration.observe(Math.max(0, info.latencyMs) / 1000);
+      } catch {
+        // Metrics must never break a check, a cycle or a delivery.
+      }
+    },
     recordCycle: guard((info: { startedAtMs: number; finishedAtMs: number }) => {
       cycleDuration.observe(Math.max(0, info.finishedAtMs - info.startedAtMs) / 1000);
       lastCycle.set(info.finishedAtMs / 1000);
