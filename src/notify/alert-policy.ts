@@ -36,14 +36,17 @@ export interface AlertPolicyOptions {
 export function createAlertPolicyExtension(options: AlertPolicyOptions): BatchExtension {
   const remindEvery = Math.round(options.remindEveryMs / 1000);
   const unknownAfter = Math.round(options.unknownAfterMs / 1000);
-  return async (trx, batch) => {
-    if (batch.length === 0) return 0;
-    const now = Math.max(...batch.map((check) => check.observation.checkedAt));
-    let inserted = 0;
-    inserted += await raiseReminders(trx, batch, now, remindEvery);
-    inserted += await handleEndedSilences(trx, now);
-    inserted += await updateUnknownConditions(trx, batch, unknownAfter);
-    return inserted;
+  return {
+    async apply(trx, batch) {
+      if (batch.length === 0) return 0;
+      let now = Number.NEGATIVE_INFINITY;
+      for (const check of batch) now = Math.max(now, check.observation.checkedAt);
+      let inserted = 0;
+      inserted += await raiseReminders(trx, batch, now, remindEvery);
+      inserted += await handleEndedSilences(trx, now);
+      inserted += await updateUnknownConditions(trx, batch, now, unknownAfter);
+      return inserted;
+    },
   };
 }
 
@@ -190,16 +193,32 @@ async function originalObservations(trx: Kysely<DatabaseSchema>, outageId: numbe
 async function updateUnknownConditions(
   trx: Transaction<DatabaseSchema>,
   batch: readonly RecordedCheck[],
+  now: number,
   unknownAfter: number,
 ): Promise<number> {
-  const needsLook = batch.some((check) => check.next.unknownSince !== null);
   const conditions = await loadActiveConditions(trx);
-  const perProductActive = [...conditions.keys()].some((key) => key.startsWith('unknown:'));
-  if (!needsLook && !perProductActive) return 0;
+  const activeCodes = [...conditions.keys()].filter((key) => key.startsWith('unknown:')).map((key) => key.slice('unknown:'.length));
+  const globalBlind = GLOBAL_CONDITIONS.some((name) => conditions.has(name));
+  // Only two kinds of check can change anything: one Unknown for long enough to raise, and
+  // one of a product whose condition is active (to clear it). Looking up only those keeps
+  // the usual batch, all fresh, at this one query (the products of a whole batch cost
+  // about 4 µs per check: docs/performance.md).
+  const candidateIds = new Set<number>();
+  if (unknownAfter > 0 && !globalBlind) {
+    for (const { productId, next, observation } of batch) {
+      if (next.unknownSince !== null && observation.checkedAt - next.unknownSince >= unknownAfter) candidateIds.add(productId);
+    }
+  }
+  if (candidateIds.size === 0 && activeCodes.length === 0) return 0;
   const products = await trx
     .selectFrom('products')
     .select(['id', 'code', 'name'])
-    .where('id', 'in', [...new Set(batch.map((check) => check.productId))])
+    .where((eb) =>
+      eb.or([
+        ...(candidateIds.size > 0 ? [eb('id', 'in', [...candidateIds])] : []),
+        ...(activeCodes.length > 0 ? [eb('code', 'in', activeCodes)] : []),
+      ]),
+    )
     .execute();
   const byId = new Map(products.map((product) => [product.id, product]));
   const decision = decideUnknownConditions(
@@ -219,9 +238,8 @@ async function updateUnknownConditions(
     }),
     new Set(conditions.keys()),
     unknownAfter,
-    GLOBAL_CONDITIONS.some((name) => conditions.has(name)),
+    globalBlind,
   );
-  const now = Math.max(...batch.map((check) => check.observation.checkedAt));
   const productIdByCode = new Map(products.map((product) => [product.code, product.id]));
   return applyConditionDecision(
     trx,

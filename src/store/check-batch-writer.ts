@@ -19,10 +19,20 @@ export interface RecordedCheck {
 }
 
 /**
- * Extra writes that must commit atomically with a batch (rollups, reminders, operator alerts).
- * An extension that inserts alert events returns how many, so the outbox is woken after the commit.
+ * Extra work that must commit atomically with a batch (rollups, reminders, operator alerts).
  */
-export type BatchExtension = (trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]) => Promise<void | number>;
+export interface BatchExtension {
+  /**
+   * Runs inside the batch's transaction, after the check rows, product state
+   * and outages are written. Returns how many alert events it inserted (if
+   * any), so the outbox is woken after the commit.
+   */
+  apply(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]): Promise<void | number>;
+  /** Called once the transaction has committed; an extension with memory adopts what `apply` staged. */
+  committed?(): void;
+  /** Called when the transaction failed and rolled back; staged memory must be dropped. */
+  rolledBack?(): void;
+}
 
 export interface BatchResult {
   /** Alert events inserted; the caller wakes the outbox after this resolves. */
@@ -50,6 +60,23 @@ export async function writeCheckBatch(
 ): Promise<BatchResult> {
   if (batch.length === 0) return { alertEvents: 0 };
   const statements = batchStatementsFor(db);
+  let result: BatchResult;
+  try {
+    result = await writeInTransaction(db, statements, batch, extensions);
+  } catch (error) {
+    for (const extension of extensions) extension.rolledBack?.();
+    throw error;
+  }
+  for (const extension of extensions) extension.committed?.();
+  return result;
+}
+
+function writeInTransaction(
+  db: Kysely<DatabaseSchema>,
+  statements: BatchStatements,
+  batch: readonly RecordedCheck[],
+  extensions: readonly BatchExtension[],
+): Promise<BatchResult> {
   return db.transaction().execute(async (trx) => {
     const errorIds = await internErrorTexts(trx, batch);
     await updateProductInfo(trx, batch);
@@ -89,8 +116,8 @@ export async function writeCheckBatch(
     for (const check of batch) {
       for (const event of check.events) alertEvents += await applyTransition(trx, check, event);
     }
-    for (const extend of extensions) {
-      const added = await extend(trx, batch);
+    for (const extension of extensions) {
+      const added = await extension.apply(trx, batch);
       if (typeof added === 'number') alertEvents += added;
     }
     return { alertEvents };
@@ -99,7 +126,11 @@ export async function writeCheckBatch(
 
 async function applyTransition(trx: Transaction<DatabaseSchema>, check: RecordedCheck, event: TransitionEvent): Promise<number> {
   if (event.type === 'baseline_healthy') return 0;
-  const product = await trx.selectFrom('products').select(['code', 'name', 'img']).where('id', '=', check.productId).executeTakeFirstOrThrow();
+  const product = await trx
+    .selectFrom('products')
+    .select(['code', 'name', 'img'])
+    .where('id', '=', check.productId)
+    .executeTakeFirstOrThrow();
 
   if (event.type === 'outage_opened') {
     const outage = await trx
@@ -131,7 +162,11 @@ async function applyTransition(trx: Transaction<DatabaseSchema>, check: Recorded
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   if (!open) return 0;
-  await trx.updateTable('outages').set({ ended_at: event.endedAt, recovery_confirmed_at: event.confirmedAt }).where('id', '=', open.id).execute();
+  await trx
+    .updateTable('outages')
+    .set({ ended_at: event.endedAt, recovery_confirmed_at: event.confirmedAt })
+    .where('id', '=', open.id)
+    .execute();
   const payload: ProductAlertPayload = {
     kind: 'recovery',
     productCode: product.code,
