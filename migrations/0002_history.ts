@@ -21,7 +21,8 @@ import { type Kysely, sql } from 'kysely';
  *   longer than the cap, time before the first check.
  *
  * `rollup_cursor` remembers, per product, the last check folded into the
- * rollups; time after it is attributed when the next check lands.
+ * rollups; time after it is attributed when the next check lands. Checks
+ * after a cursor may not be folded yet (see src/report/rollup-maintainer.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const [table, key] of [

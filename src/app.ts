@@ -11,11 +11,11 @@ import type { Notifier } from './notify/notifier.js';
 import { type DeliveryResult, type DeliveryResultDetail, OutboxWorker } from './notify/outbox-worker.js';
 import { CheckRecorder } from './poller/check-recorder.js';
 import { ProductRegistry } from './poller/product-registry.js';
-import { type CycleSummary, runCycle } from './poller/run-cycle.js';
 import { RequestBudgetShare } from './poller/request-budget-share.js';
+import { type CycleSummary, runCycle } from './poller/run-cycle.js';
 import { Scheduler } from './poller/scheduler.js';
 import { coverageCapForInterval } from './report/coverage.js';
-import { createRollupExtension } from './report/rollup-extension.js';
+import { RollupMaintainer } from './report/rollup-maintainer.js';
 import { type Clock, systemClock, toEpochSeconds } from './shared/clock.js';
 import { describeError, NetwatchError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -59,6 +59,7 @@ export class App {
   store!: StoreDatabase;
   registry!: ProductRegistry;
   recorder!: CheckRecorder;
+  rollups!: RollupMaintainer;
   outbox!: OutboxWorker;
   notifiers: readonly Notifier[] = [];
   lastCycle: CycleRecord | null = null;
@@ -106,7 +107,10 @@ export class App {
     const applied = await migrateToLatest(this.store.db);
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
     this.metrics.setScrapeSources(
-      storeScrapeSources(this.store.db, { staleAfterSeconds: READY_INTERVALS * this.config.scheduleIntervalSeconds, nowMs: () => this.clock.now() }),
+      storeScrapeSources(this.store.db, {
+        staleAfterSeconds: READY_INTERVALS * this.config.scheduleIntervalSeconds,
+        nowMs: () => this.clock.now(),
+      }),
     );
     this.source = this.options.source ?? (await this.createClient());
     this.registry = new ProductRegistry(this.store.db);
@@ -132,14 +136,15 @@ export class App {
         this.options.onDeliveryResult?.(channel, result, detail);
       },
     });
+    this.rollups = new RollupMaintainer({ coverageCapSeconds: coverageCapForInterval(this.config.scheduleIntervalSeconds) });
     this.recorder = new CheckRecorder({
       db: this.store.db,
       logger: this.logger.child({ component: 'recorder' }),
       // Reminders, silence ends and Unknown-too-long alerts commit with the checks that triggered them.
       extensions: [
         createAlertPolicyExtension({ remindEveryMs: this.config.alerting.remindEvery, unknownAfterMs: this.config.alerting.unknownAfter }),
-        // Hourly/daily history, folded in with the checks so reports never lag or double-count.
-        createRollupExtension({ coverageCapSeconds: coverageCapForInterval(this.config.scheduleIntervalSeconds) }),
+        // Hourly/daily history: folded in memory with every batch, written hourly and with every outage change.
+        this.rollups,
       ],
       // Commit before waking the worker, so a crash can't lose the alert.
       onAlertsCommitted: () => this.outbox.wake(),
@@ -193,10 +198,17 @@ export class App {
       onObservation: (product, observation, events) => {
         this.metrics.recordCheck(product.code, observation.status);
         if (observation.status === 'Unknown') {
-          log.warn({ product: product.code, errorKind: observation.errorKind, httpStatus: observation.httpStatus, err: observation.error }, 'check failed; recorded as Unknown');
+          log.warn(
+            { product: product.code, errorKind: observation.errorKind, httpStatus: observation.httpStatus, err: observation.error },
+            'check failed; recorded as Unknown',
+          );
         }
         for (const event of events) {
-          if (event.type !== 'baseline_healthy') log.info({ product: product.code, transition: event.type, startedAt: 'startedAt' in event ? event.startedAt : event.outageStartedAt }, 'confirmed transition');
+          if (event.type !== 'baseline_healthy')
+            log.info(
+              { product: product.code, transition: event.type, startedAt: 'startedAt' in event ? event.startedAt : event.outageStartedAt },
+              'confirmed transition',
+            );
         }
       },
     });
@@ -221,6 +233,12 @@ export class App {
     await this.retention?.stop();
     await this.scheduler?.stop(5000);
     await this.recorder?.close();
+    // Folds still in memory would be re-read from the raw checks by the next start; writing them now keeps that short.
+    await this.rollups
+      ?.flush(this.store.db)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: describeError(error) }, 'writing rollups at shutdown failed; the next start re-reads them'),
+      );
     await this.outbox?.stop();
     for (const notifier of this.notifiers) await notifier.close?.().catch(() => undefined);
     this.client?.close();

@@ -26,7 +26,7 @@ export function createReportHistorySource(db: Kysely<DatabaseSchema>): HistorySo
       const end = firstDay + days * DAY_SECONDS;
       const today = dayStart(now);
       const result = new Map<string, UpDown[]>(products.map((code) => [code, Array.from({ length: days }, () => ({ upS: 0, downS: 0 }))]));
-      // Whole past days are final in the daily rollup.
+      // Whole past days are final in the daily rollup: the daemon writes its folds with the first batch of every hour.
       for (const row of await selectDailyRollups(db, { from: firstDay, to: Math.min(end, today) }, products)) {
         const slot = result.get(row.productCode)?.[Math.round((row.dayStart - firstDay) / DAY_SECONDS)];
         if (slot) {

@@ -9,7 +9,9 @@ import {
   type RollupCursor,
   type RollupSums,
   readCoverageCap,
+  readFoldState,
   selectChecksInRange,
+  selectUnfoldedChecks,
   sumRollups,
 } from '../store/rollup-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
@@ -106,6 +108,12 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
 
   const narrowed = options.products !== undefined && options.products.length > 0;
   const cursors = await loadRollupCursors(db, ids);
+  // Checks after a product's cursor are not in the rollups yet (see RollupMaintainer): a short recent stretch.
+  const { foldedThrough } = await readFoldState(db);
+  const unfolded = groupBy(await selectUnfoldedChecks(db, cursors, foldedThrough, ids), (check) => check.productId);
+  const latestCheckAt = new Map<number, number>();
+  for (const [id, cursor] of cursors) latestCheckAt.set(id, cursor.lastCheckedAt);
+  for (const [id, checks] of unfolded) latestCheckAt.set(id, (checks[checks.length - 1] as RawCheck).at);
   // Downtime comes from the outage table itself, aggregated in SQL.
   const outageSums = await sumOutagesInWindow(db, window, now, narrowed ? ids : undefined);
 
@@ -121,11 +129,9 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
   for (const range of hours) add(await sumRollups(db, 'hourly', ids, range));
 
   // A partial first hour: always from raw checks, since the hour's rollup includes time before `from`.
-  if (from % HOUR_SECONDS !== 0) {
-    const edge = { from, to: Math.min(hourCeil(from), to) };
-    await addRawEdge(db, edge, ids, cursors, cap, totals);
-  }
-  // A partial last hour: its rollup is exact while the product's latest check is before `to`.
+  const firstEdgeEnd = from % HOUR_SECONDS !== 0 ? Math.min(hourCeil(from), to) : from;
+  await addRawEdge(db, { from, to: firstEdgeEnd }, ids, latestCheckAt, cap, totals);
+  // A partial last hour: its rollup is exact while the product's cursor is before `to`.
   if (to % HOUR_SECONDS !== 0 && hourStart(to) >= hourCeil(from)) {
     const edge = { from: hourStart(to), to };
     // A check exactly at `to` is outside the window but inside the hour's counts.
@@ -133,14 +139,15 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
     const beyondSet = new Set(beyond);
     const within = ids.filter((id) => !beyondSet.has(id));
     add(await sumRollups(db, 'hourly', within, { from: edge.from, to: edge.from + HOUR_SECONDS }));
-    await addRawEdge(db, edge, beyond, cursors, cap, totals);
+    await addRawEdge(db, edge, beyond, latestCheckAt, cap, totals);
   }
+  // After each cursor (and after any raw first edge): the unfolded checks, and the open span after the latest check.
+  await addUnfoldedTails(db, { from: firstEdgeEnd, to }, cursors, unfolded, cap, totals);
 
   const rows: ReportRow[] = [];
   for (const product of products) {
     const sum = totals.get(product.id) as BucketTotals;
-    const cursor = cursors.get(product.id);
-    const upS = sum.healthyS + (cursor ? latestCheckUpSeconds(cursor, window, cap, now) : 0);
+    const upS = sum.healthyS;
     const outages = outageSummaryFromSums(outageSums.get(product.id));
     const split = splitWindow(to - from, upS, outages.downtimeS);
     const checkCount = sum.healthyChecks + sum.interruptionChecks + sum.unknownChecks;
@@ -164,17 +171,54 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
 }
 
 /**
- * UP seconds in the window covered by the product's latest check, which the
- * rollups have not attributed yet: `[latest, min(latest + cap, now))`, when
- * that check was Healthy or Interruption and no outage was open. Outages
- * start and end only at check times, so nothing after the latest check can
- * change the outage state that `in_outage` recorded for it.
+ * Adds up-seconds and counts for what the rollups do not hold yet, inside
+ * `range`: from each product's cursor, the spans between its unfolded checks,
+ * and the span after its latest check, `[latest, min(latest + cap, now))`
+ * (outages start and end only at check times, so nothing after the latest
+ * check changes what it covered). The cursor's own check is in the rollups
+ * already; its span is not.
  */
-function latestCheckUpSeconds(cursor: RollupCursor, window: SecondsRange, cap: number, now: number): number {
-  if (cursor.inOutage || cursor.lastStatus === STATUS_CODE.Unknown) return 0;
-  const start = Math.max(cursor.lastCheckedAt, window.from);
-  const end = Math.min(cursor.lastCheckedAt + cap, now, window.to);
-  return Math.max(0, end - start);
+async function addUnfoldedTails(
+  db: Kysely<DatabaseSchema>,
+  range: SecondsRange,
+  cursors: ReadonlyMap<number, RollupCursor>,
+  unfolded: ReadonlyMap<number, RawCheck[]>,
+  cap: number,
+  totals: Map<number, BucketTotals>,
+): Promise<void> {
+  const tails: { productId: number; from: number; points: CheckPoint[]; fresh: CheckPoint[] }[] = [];
+  for (const productId of totals.keys()) {
+    const cursor = cursors.get(productId);
+    const fresh = (unfolded.get(productId) ?? []).map((check) => ({ at: check.at, status: check.status }));
+    const points = cursor ? [{ at: cursor.lastCheckedAt, status: cursor.lastStatus }, ...fresh] : fresh;
+    const first = points[0];
+    if (first === undefined) continue;
+    const from = Math.max(range.from, first.at);
+    if (from < range.to) tails.push({ productId, from, points, fresh });
+  }
+  if (tails.length === 0) return;
+  const earliest = Math.min(...tails.map((tail) => tail.from));
+  const outages = groupBy(
+    await selectOutagesOverlapping(
+      db,
+      { from: earliest, to: range.to },
+      tails.map((tail) => tail.productId),
+    ),
+    (row) => row.productId,
+  );
+  for (const { productId, from, points, fresh } of tails) {
+    const sink = new HourlyTotals();
+    const intervals = (outages.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
+    classifySpans(
+      { checks: points, outages: intervals, from, to: range.to, capSeconds: cap, latestCheckAt: Number.POSITIVE_INFINITY },
+      sink,
+    );
+    countChecks(sink, fresh, range.from, range.to);
+    const sum = sink.total();
+    // Seconds inside outages come from the outage table, not from here.
+    sum.interruptionS = 0;
+    addTotals(totals.get(productId) as BucketTotals, sum);
+  }
 }
 
 /** Adds up-seconds and counts of `[edge.from, edge.to)` computed from raw checks, for the given products. */
@@ -182,7 +226,7 @@ async function addRawEdge(
   db: Kysely<DatabaseSchema>,
   edge: SecondsRange,
   ids: readonly number[],
-  cursors: ReadonlyMap<number, RollupCursor>,
+  latestCheckAt: ReadonlyMap<number, number>,
   cap: number,
   totals: Map<number, BucketTotals>,
 ): Promise<void> {
@@ -195,7 +239,7 @@ async function addRawEdge(
   for (const [productId, checks] of groupBy(raw, (row: RawCheck) => row.productId)) {
     const points: CheckPoint[] = checks.map((check) => ({ at: check.at, status: check.status }));
     const sink = new HourlyTotals();
-    const latestCheckAt = cursors.get(productId)?.lastCheckedAt;
+    const latest = latestCheckAt.get(productId);
     classifySpans(
       {
         checks: points,
@@ -203,7 +247,7 @@ async function addRawEdge(
         from: edge.from,
         to: edge.to,
         capSeconds: cap,
-        ...(latestCheckAt === undefined ? {} : { latestCheckAt }),
+        ...(latest === undefined ? {} : { latestCheckAt: latest }),
       },
       sink,
     );

@@ -6,10 +6,12 @@ import {
   checkTimeBounds,
   clearRollupsFrom,
   type RollupCursor,
+  readFoldState,
   rebuildDailyFromHourly,
   saveRollupCursors,
   selectChecksInRange,
   writeCoverageCap,
+  writeFoldState,
 } from '../store/rollup-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import { type CheckPoint, classifySpans, countChecks, type OutageInterval } from './coverage.js';
@@ -41,8 +43,8 @@ export interface RebuildResult {
  * are kept as they are; daily buckets are re-summed from the hours.
  *
  * Holds the write lock for its whole run (seconds per month of checks), so
- * run it with the daemon stopped; a running daemon keeps its checks queued in
- * memory and retries, but its rollup cursors would race with this one.
+ * run it with the daemon stopped: a running daemon keeps its checks queued in
+ * memory meanwhile, then sees the new fold epoch and re-reads the rollups.
  * Idempotent. Throws on DB errors (nothing changes then).
  */
 export async function rebuildRollups(db: Kysely<DatabaseSchema>, options: RebuildOptions): Promise<RebuildResult> {
@@ -54,6 +56,9 @@ export async function rebuildRollups(db: Kysely<DatabaseSchema>, options: Rebuil
     const bounds = await checkTimeBounds(trx);
     const fromHour = prunedBefore === null ? null : hourCeil(prunedBefore + cap);
     await clearRollupsFrom(trx, fromHour);
+    // Every check is folded when this commits; a running maintainer sees the new epoch and re-reads.
+    const { epoch } = await readFoldState(trx);
+    await writeFoldState(trx, { epoch: epoch + 1, foldedThrough: bounds?.last ?? null });
     if (bounds === null) {
       await rebuildDailyFromHourly(trx, fromHour === null ? null : dayStart(fromHour));
       return { fromHour: null, checksRead: 0, products: 0 };

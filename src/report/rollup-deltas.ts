@@ -15,6 +15,19 @@ export class ProductHourlyTotals {
     return totals;
   }
 
+  /** Adds every bucket of `other` into this. */
+  addAll(other: ProductHourlyTotals): this {
+    for (const [productId, totals] of other.products) {
+      const into = this.for(productId);
+      for (const [hour, bucket] of totals.hours) addTotals(into.bucket(hour), bucket);
+    }
+    return this;
+  }
+
+  get size(): number {
+    return this.products.size;
+  }
+
   /**
    * The hourly deltas and the daily deltas they imply (an hour belongs to
    * exactly one Malaysia day). All-zero buckets are dropped. Pure.

@@ -41,9 +41,32 @@ export interface RawCheck {
   status: number;
 }
 
+/**
+ * Where the rollup tables stand relative to the raw checks (see
+ * `src/report/rollup-maintainer.ts`). Stored in `meta`.
+ */
+export interface RollupFoldState {
+  /**
+   * Bumped by every transaction that records checks through a rollup
+   * maintainer or rewrites the rollups, so a process can tell that someone
+   * else wrote since it last did.
+   */
+  epoch: number;
+  /** The newest check time folded into the tables at the last flush; null before the first. */
+  foldedThrough: number | null;
+}
+
+/**
+ * A check not yet folded into the tables is never older than this before
+ * `foldedThrough` (the maintainer flushes at once when one would be), so
+ * readers find every unfolded check in a short time slice of `checks`.
+ */
+export const UNFOLDED_SLACK_SECONDS = 600;
+
 const ROWS_PER_STATEMENT = 500;
 const ROWS_PER_JSON_STATEMENT = 5000;
 const COVERAGE_CAP_KEY = 'history.coverage_cap_seconds';
+const FOLD_STATE_KEY = 'history.rollup_fold_state';
 
 /**
  * Adds deltas to buckets, creating missing ones.
@@ -220,6 +243,55 @@ export async function selectChecksInRange(
     result.push({ productId: row.product_id, at: row.checked_at, status: row.status });
   }
   return result;
+}
+
+/** The fold state from `meta`; epoch 0 and nothing folded when never written (or unreadable). */
+export async function readFoldState(db: Kysely<DatabaseSchema>): Promise<RollupFoldState> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', FOLD_STATE_KEY).executeTakeFirst();
+  if (row !== undefined) {
+    try {
+      const parsed = JSON.parse(row.value) as Partial<RollupFoldState>;
+      if (Number.isInteger(parsed.epoch)) {
+        return {
+          epoch: parsed.epoch as number,
+          foldedThrough: Number.isInteger(parsed.foldedThrough) ? (parsed.foldedThrough as number) : null,
+        };
+      }
+    } catch {
+      // Unreadable: treated as never written, which only makes the next writer re-read more raw checks.
+    }
+  }
+  return { epoch: 0, foldedThrough: null };
+}
+
+export async function writeFoldState(db: Kysely<DatabaseSchema>, state: RollupFoldState): Promise<void> {
+  const value = JSON.stringify(state);
+  await db
+    .insertInto('meta')
+    .values({ key: FOLD_STATE_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+/**
+ * Raw checks the rollup tables do not contain yet: those after their
+ * product's cursor (every check of a product without one), ordered by time
+ * then product. They lie after `foldedThrough - UNFOLDED_SLACK_SECONDS`; with
+ * no fold state (a database written before it existed, where everything was
+ * folded at once) after the newest cursor less the slack, and with neither,
+ * anywhere. `productIds` narrows the result.
+ */
+export async function selectUnfoldedChecks(
+  db: Kysely<DatabaseSchema>,
+  cursors: ReadonlyMap<number, RollupCursor>,
+  foldedThrough: number | null,
+  productIds?: readonly number[],
+): Promise<RawCheck[]> {
+  let newest = foldedThrough;
+  if (newest === null) for (const cursor of cursors.values()) newest = Math.max(newest ?? cursor.lastCheckedAt, cursor.lastCheckedAt);
+  const from = newest === null ? Number.MIN_SAFE_INTEGER : newest - UNFOLDED_SLACK_SECONDS;
+  const checks = await selectChecksInRange(db, { from, to: Number.MAX_SAFE_INTEGER }, productIds);
+  return checks.filter((check) => check.at > (cursors.get(check.productId)?.lastCheckedAt ?? Number.NEGATIVE_INFINITY));
 }
 
 /** Earliest and latest `checked_at` in `checks`, or null when empty. */

@@ -3,7 +3,7 @@ import type { Observation } from '../../src/domain/observation.js';
 import { INITIAL_PRODUCT_STATE, type ProductState } from '../../src/domain/product-state.js';
 import type { CheckStatus } from '../../src/domain/status.js';
 import { transition } from '../../src/domain/transition.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { type RecordedCheck, writeCheckBatch } from '../../src/store/check-batch-writer.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from '../../src/store/database.js';
 import { ensureProducts } from '../../src/store/product-repository.js';
@@ -47,7 +47,7 @@ export async function seedHistory(db: Kysely<DatabaseSchema>, options: SeedOptio
     options.from,
   );
   const states = await loadProductStates(db);
-  const extension = createRollupExtension({ coverageCapSeconds: Math.max(300, 2 * options.intervalSeconds) });
+  const extension = new RollupMaintainer({ coverageCapSeconds: Math.max(300, 2 * options.intervalSeconds) });
   const tracked = options.products.map((product) => {
     const row = rows.get(product.code);
     if (!row) throw new Error(`product ${product.code} was not created`);
@@ -74,6 +74,8 @@ export async function seedHistory(db: Kysely<DatabaseSchema>, options: SeedOptio
     }
   }
   if (batch.length > 0) await writeCheckBatch(db, batch, [extension]);
+  // As the daemon does at shutdown; readers of whole past days see them final.
+  await extension.flush(db);
 }
 
 function observation(product: SeedProduct, status: CheckStatus, t: number): Observation {

@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProductState } from '../../src/domain/product-state.js';
 import { buildReport } from '../../src/report/build-report.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from '../../src/store/database.js';
 import { pruneChecks, reclaimFreePages } from '../../src/store/retention.js';
 import { recordCheckSequence, type ScriptedCheck } from '../helpers/record-check-sequence.js';
@@ -41,7 +41,8 @@ afterEach(async () => {
 describe('an analyst holding a long read transaction', () => {
   it('never makes the daemon fail or lose checks: batches, rollups, pruning and vacuum all proceed (WAL)', async () => {
     const states = new Map<string, ProductState>();
-    const extensions = [createRollupExtension({ coverageCapSeconds: 300 })];
+    const rollups = new RollupMaintainer({ coverageCapSeconds: 300 });
+    const extensions = [rollups];
     for (let minute = 0; minute < 30; minute++) await recordCheckSequence(daemon.db, cycle(minute), { states, extensions });
 
     analyst.exec('BEGIN');
@@ -65,6 +66,7 @@ describe('an analyst holding a long read transaction', () => {
     // Every check landed (less the pruned ones), and a fresh read sees them.
     const landed = (analyst.prepare('select count(*) as n from checks').get() as { n: number }).n;
     expect(landed).toBe((230 - 10) * PRODUCTS.length);
+    await rollups.flush(daemon.db);
     const cursorTimes = analyst.prepare('select last_checked_at from rollup_cursor order by product_id').pluck().all();
     expect(cursorTimes).toEqual(PRODUCTS.map((_, i) => START + 229 * 60 + i));
   });

@@ -8,7 +8,7 @@ import { type CommandIo, runReport } from '../../src/cli/report-command.js';
 import type { Config } from '../../src/config/load-config.js';
 import { parseConfigText } from '../../src/config/load-config.js';
 import { listOutages } from '../../src/report/list-outages.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { recordCheckSequence, type ScriptedCheck } from '../helpers/record-check-sequence.js';
 import { createTempDatabase, type TempDatabase } from '../helpers/temp-database.js';
 
@@ -62,7 +62,7 @@ let configText: string;
 beforeEach(async () => {
   temp = await createTempDatabase();
   await recordCheckSequence(temp.store.db, history(), {
-    extensions: [createRollupExtension({ coverageCapSeconds: 300 })],
+    extensions: [new RollupMaintainer({ coverageCapSeconds: 300 })],
     batchSizes: [300],
   });
   for (const [code, name] of Object.entries(NAMES))

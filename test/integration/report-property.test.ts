@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ProductState } from '../../src/domain/product-state.js';
 import { type CheckStatus, STATUS_CODE } from '../../src/domain/status.js';
 import { buildReport } from '../../src/report/build-report.js';
 import { rebuildRollups } from '../../src/report/rebuild-rollups.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { dayStart, hourStart } from '../../src/report/time-buckets.js';
 import { loadRollupCursors, selectAllRollups } from '../../src/store/rollup-repository.js';
 import { recordCheckSequence, type ScriptedCheck } from '../helpers/record-check-sequence.js';
@@ -84,6 +85,10 @@ const scenarioArb = fc.record({
   batchSizes: fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 4 }),
   nowExtra: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2000 })),
   windows: fc.array(windowArb, { minLength: 1, maxLength: 4 }),
+  // A second maintainer takes over part-way (a restart), after the first flushed or not.
+  handover: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), flushFirst: fc.boolean() }), { nil: undefined }),
+  // Two processes writing alternate batches (`netwatch check` beside the daemon).
+  twoWriters: fc.boolean(),
 });
 
 function timeline(products: readonly (readonly { status: CheckStatus; count: number; gap: number }[])[], base: number): ScriptedCheck[] {
@@ -109,38 +114,70 @@ describe('reports from rollups equal a brute-force computation over raw checks',
           const db = temp.store.db;
           const base = Date.UTC(2024, 0, 1) / 1000 + scenario.startOffset;
           const checks = timeline(scenario.products, base);
-          const ids = await recordCheckSequence(db, checks, {
-            confirmAfter: scenario.confirmAfter,
-            batchSizes: scenario.batchSizes,
-            extensions: [createRollupExtension({ coverageCapSeconds: CAP })],
-          });
+          const states = new Map<string, ProductState>();
+          const record = (part: readonly ScriptedCheck[], maintainer: RollupMaintainer) =>
+            recordCheckSequence(db, part, {
+              confirmAfter: scenario.confirmAfter,
+              batchSizes: scenario.batchSizes,
+              states,
+              extensions: [maintainer],
+            });
+          let maintainer = new RollupMaintainer({ coverageCapSeconds: CAP });
+          const other = new RollupMaintainer({ coverageCapSeconds: CAP });
+          const split = scenario.handover ? Math.floor(scenario.handover.at * checks.length) : checks.length;
+          const ids = new Map<string, number>();
+          if (scenario.twoWriters) {
+            for (let i = 0, k = 0; i < split; k++) {
+              const size = scenario.batchSizes[k % scenario.batchSizes.length] as number;
+              for (const [code, id] of await record(checks.slice(i, Math.min(split, i + size)), k % 2 === 0 ? maintainer : other))
+                ids.set(code, id);
+              i += size;
+            }
+            await other.flush(db);
+          } else {
+            for (const [code, id] of await record(checks.slice(0, split), maintainer)) ids.set(code, id);
+          }
+          if (scenario.handover && split < checks.length) {
+            if (scenario.handover.flushFirst) await maintainer.flush(db);
+            maintainer = new RollupMaintainer({ coverageCapSeconds: CAP });
+            for (const [code, id] of await record(checks.slice(split), maintainer)) ids.set(code, id);
+          }
           const lastAt = checks[checks.length - 1]!.at;
           const now = lastAt + scenario.nowExtra;
           const outageRows = await db.selectFrom('outages').selectAll().orderBy('started_at').execute();
 
-          for (const w of scenario.windows) {
-            const lo = base - 5000;
-            const hi = now + 3000;
-            let from = Math.floor(lo + Math.min(w.a, w.b) * (hi - lo));
-            let to = Math.floor(lo + Math.max(w.a, w.b) * (hi - lo));
-            if (w.align === 'hour') [from, to] = [hourStart(from), hourStart(to) + 3600];
-            if (w.align === 'day') [from, to] = [dayStart(from), dayStart(to) + 86_400];
-            if (w.align === 'check') {
-              const times = checks.map((c) => c.at);
-              [from, to] = [times[Math.floor(w.a * times.length)] ?? from, times[Math.floor(w.b * times.length)] ?? to].sort(
-                (x, y) => x - y,
-              ) as [number, number];
-            }
-            if (from >= Math.min(to, now)) continue;
+          // Reports before and after the final flush: unfolded checks are read raw.
+          for (const flushed of [false, true]) {
+            if (flushed) await maintainer.flush(db);
+            for (const w of scenario.windows) {
+              const lo = base - 5000;
+              const hi = now + 3000;
+              let from = Math.floor(lo + Math.min(w.a, w.b) * (hi - lo));
+              let to = Math.floor(lo + Math.max(w.a, w.b) * (hi - lo));
+              if (w.align === 'hour') [from, to] = [hourStart(from), hourStart(to) + 3600];
+              if (w.align === 'day') [from, to] = [dayStart(from), dayStart(to) + 86_400];
+              if (w.align === 'check') {
+                const times = checks.map((c) => c.at);
+                [from, to] = [times[Math.floor(w.a * times.length)] ?? from, times[Math.floor(w.b * times.length)] ?? to].sort(
+                  (x, y) => x - y,
+                ) as [number, number];
+              }
+              if (from >= Math.min(to, now)) continue;
 
-            const report = await buildReport(db, { from, to, now, products: [...ids.keys()] });
-            expect(report.edgesRoundedToHours).toBe(false);
-            for (const [code, id] of ids) {
-              const points = checks.filter((c) => c.code === code).map((c) => ({ at: c.at, status: STATUS_CODE[c.status] }));
-              const outages = outageRows.filter((o) => o.product_id === id).map((o) => ({ start: o.started_at, end: o.ended_at }));
-              const expected = bruteForce(points, outages, from, to, now);
-              const row = report.rows.find((r) => r.productCode === code)!;
-              expect({ window: [from, to, now], code, ...pick(row) }).toEqual({ window: [from, to, now], code, ...expected });
+              const report = await buildReport(db, { from, to, now, products: [...ids.keys()] });
+              expect(report.edgesRoundedToHours).toBe(false);
+              for (const [code, id] of ids) {
+                const points = checks.filter((c) => c.code === code).map((c) => ({ at: c.at, status: STATUS_CODE[c.status] }));
+                const outages = outageRows.filter((o) => o.product_id === id).map((o) => ({ start: o.started_at, end: o.ended_at }));
+                const expected = bruteForce(points, outages, from, to, now);
+                const row = report.rows.find((r) => r.productCode === code)!;
+                expect({ window: [from, to, now], code, flushed, ...pick(row) }).toEqual({
+                  window: [from, to, now],
+                  code,
+                  flushed,
+                  ...expected,
+                });
+              }
             }
           }
 

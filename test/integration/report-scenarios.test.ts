@@ -4,13 +4,13 @@ import { buildReport } from '../../src/report/build-report.js';
 import { listOutages } from '../../src/report/list-outages.js';
 import { parseReportWindow } from '../../src/report/parse-report-window.js';
 import { ReportInputError } from '../../src/report/report-input-error.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { recordCheckSequence, type ScriptedCheck } from '../helpers/record-check-sequence.js';
 import { createTempDatabase, type TempDatabase } from '../helpers/temp-database.js';
 
 const MIN = 60;
 const HOUR = 3600;
-const rollups = createRollupExtension({ coverageCapSeconds: 300 });
+const rollups = new RollupMaintainer({ coverageCapSeconds: 300 });
 
 /** Checks every `step` seconds over [startMin, endMin) minutes after `base`. */
 function run(code: string, base: number, startMin: number, endMin: number, status: CheckStatus, step = MIN): ScriptedCheck[] {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/build-report.js';
 import { rebuildRollups } from '../../src/report/rebuild-rollups.js';
-import { createRollupExtension } from '../../src/report/rollup-extension.js';
+import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { pruneChecks, readPrunedBefore, reclaimFreePages } from '../../src/store/retention.js';
 import { RetentionJob } from '../../src/store/retention-job.js';
@@ -27,10 +27,9 @@ function threeDays(): ScriptedCheck[] {
 let temp: TempDatabase;
 beforeEach(async () => {
   temp = await createTempDatabase();
-  await recordCheckSequence(temp.store.db, threeDays(), {
-    extensions: [createRollupExtension({ coverageCapSeconds: 300 })],
-    batchSizes: [500],
-  });
+  const rollups = new RollupMaintainer({ coverageCapSeconds: 300 });
+  await recordCheckSequence(temp.store.db, threeDays(), { extensions: [rollups], batchSizes: [500] });
+  await rollups.flush(temp.store.db);
 });
 afterEach(async () => {
   await temp.cleanup();
