@@ -27,28 +27,25 @@ export interface RollupMaintainerOptions {
 
 /**
  * What this process knows: the tables as of fold-state `epoch`, plus the
- * checks it folded since its last flush.
+ * checks it folded since (written per product at flushes).
  */
 interface FoldMemory {
   epoch: number;
   foldedThrough: number | null;
   cursors: Map<number, RollupCursor>;
-  /** Folded, not yet written. */
+  /** Folded, not yet written. A product in here has a cursor to write too. */
   pending: ProductHourlyTotals;
-  /** Products whose cursor changed since the last flush. */
-  pendingCursors: Set<number>;
   /** Newest check time in `pending`. */
   pendingThrough: number | null;
 }
 
-/** What one transaction did, adopted by `committed` or dropped by `rolledBack`. */
-interface Staged {
+/** What the open transaction wrote, applied to the memory by `committed`. */
+interface Outcome {
   memory: FoldMemory;
-  totals: ProductHourlyTotals;
-  cursors: Map<number, RollupCursor>;
-  through: number | null;
-  flushed: boolean;
   epoch: number;
+  foldedThrough: number | null;
+  /** Products whose pending folds were written; null for all of them. */
+  written: ReadonlySet<number> | null;
 }
 
 /**
@@ -67,15 +64,15 @@ interface Staged {
  * duplicate, which the writer drops, or an out-of-order write) adds no time
  * and no count, but a transition it caused is still applied.
  *
- * **When it writes.** Folding happens in memory; the tables are written (a
- * flush) only when the hour changes, when a batch confirms an outage or a
- * recovery, when a check is older than the last flush by more than
- * UNFOLDED_SLACK_SECONDS, and on `flush()` at shutdown. Writing three rows
- * per product on every batch cost five times the checks themselves
- * (docs/performance.md). A flush happens inside the batch's transaction, so
- * the tables always match the outages table; checks after a product's cursor
- * are simply not folded yet, and readers (`buildReport`) classify those few
- * from the raw checks.
+ * **When it writes.** Folding happens in memory. Everything folded is
+ * written (a flush) when the hour changes, when a check is older than the
+ * last flush by more than UNFOLDED_SLACK_SECONDS, and on `flush()` at
+ * shutdown; a batch that confirms an outage or a recovery writes that
+ * product's folds at once, in the transaction that records the outage, so
+ * the tables always agree with `outages`. Writing three rows per product on
+ * every batch cost several times the checks themselves (docs/performance.md).
+ * Checks after a product's cursor are simply not folded yet, and readers
+ * (`buildReport`) classify those few from the raw checks.
  *
  * **Crashes and other writers.** Every transaction that records checks bumps
  * the fold state's epoch. A maintainer whose memory is not of the stored epoch
@@ -86,12 +83,13 @@ interface Staged {
  * once), so re-folding needs only the checks.
  *
  * Throws on DB errors, which rolls back the whole batch (checks included);
- * the memory then stays as it was, and the recorder's retry applies the batch
- * once.
+ * the memory, folded into in place, is then forgotten and re-read with the
+ * next batch, so the recorder's retry applies the batch once.
  */
 export class RollupMaintainer implements BatchExtension {
+  /** Null while a transaction is folding into it (a rollback then forgets it) and before the first. */
   private memory: FoldMemory | null = null;
-  private staged: Staged | null = null;
+  private outcome: Outcome | null = null;
   private readonly cap: number;
 
   constructor(options: RollupMaintainerOptions) {
@@ -103,27 +101,25 @@ export class RollupMaintainer implements BatchExtension {
   }
 
   committed(): void {
-    const staged = this.staged;
-    this.staged = null;
-    if (!staged) return;
-    const memory = staged.memory;
-    memory.epoch = staged.epoch;
-    for (const [productId, cursor] of staged.cursors) memory.cursors.set(productId, cursor);
-    if (staged.flushed) {
-      memory.foldedThrough = maxOf(memory.foldedThrough, maxOf(memory.pendingThrough, staged.through));
+    const outcome = this.outcome;
+    this.outcome = null;
+    if (!outcome) return;
+    const { memory } = outcome;
+    memory.epoch = outcome.epoch;
+    memory.foldedThrough = outcome.foldedThrough;
+    if (outcome.written === null) {
       memory.pending = new ProductHourlyTotals();
-      memory.pendingCursors.clear();
       memory.pendingThrough = null;
     } else {
-      memory.pending.addAll(staged.totals);
-      for (const productId of staged.cursors.keys()) memory.pendingCursors.add(productId);
-      memory.pendingThrough = maxOf(memory.pendingThrough, staged.through);
+      for (const productId of outcome.written) memory.pending.products.delete(productId);
     }
     this.memory = memory;
   }
 
+  /** The memory was folded into in place, so it is forgotten: the next batch re-reads the tables, which rolled back too. */
   rolledBack(): void {
-    this.staged = null;
+    this.outcome = null;
+    this.memory = null;
   }
 
   /** Writes everything folded so far, in its own transaction. Call after the last batch (shutdown). Throws on DB errors. */
@@ -138,26 +134,30 @@ export class RollupMaintainer implements BatchExtension {
   }
 
   private async fold(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[], forceFlush: boolean): Promise<void> {
-    this.staged = null;
+    this.outcome = null;
     const stored = await readFoldState(trx);
     let memory = this.memory;
-    let resynced = false;
+    this.memory = null;
+    let reread = false;
     if (memory === null || memory.epoch !== stored.epoch) {
       memory = await this.reread(trx, stored, batch);
-      resynced = memory.pendingThrough !== null;
+      reread = memory.pendingThrough !== null;
     }
 
-    const totals = new ProductHourlyTotals();
-    const cursors = new Map<number, RollupCursor>();
     const corrected = new Set<number>();
-    let through: number | null = null;
-    let oldest: number | null = null;
+    let oldest = Number.POSITIVE_INFINITY;
     for (const check of batch) {
       const at = check.observation.checkedAt;
-      const status = STATUS_CODE[check.observation.status];
-      const previous = cursors.get(check.productId) ?? memory.cursors.get(check.productId);
-      const sink = totals.for(check.productId);
-      const cursor = foldCheck(sink, previous, check.productId, at, status, this.cap);
+      const sink = memory.pending.for(check.productId);
+      const cursor = foldCheck(
+        sink,
+        memory.cursors.get(check.productId),
+        check.productId,
+        at,
+        STATUS_CODE[check.observation.status],
+        this.cap,
+      );
+      memory.cursors.set(check.productId, cursor);
       for (const event of check.events) {
         if (event.type !== 'outage_opened' && event.type !== 'outage_closed') continue;
         corrected.add(check.productId);
@@ -166,41 +166,37 @@ export class RollupMaintainer implements BatchExtension {
         await reclassify(trx, sink, check.productId, from, cursor.lastCheckedAt, this.cap, change);
       }
       cursor.inOutage = check.next.confirmed === 'Interruption';
-      cursors.set(check.productId, cursor);
-      through = maxOf(through, at);
-      oldest = oldest === null ? at : Math.min(oldest, at);
+      memory.pendingThrough = maxOf(memory.pendingThrough, at);
+      oldest = Math.min(oldest, at);
     }
 
+    // Everything is written when the hour changes (or a check is too old for readers to find unfolded);
+    // otherwise only the products whose outage state changed, so the tables always agree with `outages`.
     const lastFlushHour = memory.foldedThrough === null ? null : hourStart(memory.foldedThrough);
-    const newestHour = through === null ? null : hourStart(through);
-    const flush =
-      forceFlush ||
-      resynced ||
-      corrected.size > 0 ||
-      (newestHour !== null && (lastFlushHour === null || newestHour > lastFlushHour)) ||
-      (oldest !== null && memory.foldedThrough !== null && oldest <= memory.foldedThrough - UNFOLDED_SLACK_SECONDS);
-    const nothingNew = batch.length === 0 && memory.pendingThrough === null;
-    if (nothingNew && memory === this.memory) return;
-
+    const newHour = memory.pendingThrough !== null && (lastFlushHour === null || hourStart(memory.pendingThrough) > lastFlushHour);
+    const late = memory.foldedThrough !== null && oldest <= memory.foldedThrough - UNFOLDED_SLACK_SECONDS;
+    const all = forceFlush || reread || newHour || late;
+    const written = all ? null : corrected;
+    if (written === null ? memory.pending.size > 0 : written.size > 0) await this.write(trx, memory, written, corrected);
+    const foldedThrough = all ? maxOf(memory.foldedThrough, memory.pendingThrough) : memory.foldedThrough;
     const epoch = stored.epoch + 1;
-    if (flush && !nothingNew) {
-      await this.write(trx, memory, totals, cursors, corrected);
-      await writeFoldState(trx, { epoch, foldedThrough: maxOf(memory.foldedThrough, maxOf(memory.pendingThrough, through)) });
-    } else {
-      await writeFoldState(trx, { epoch, foldedThrough: memory.foldedThrough });
-    }
-    this.staged = { memory, totals, cursors, through, flushed: flush, epoch };
+    await writeFoldState(trx, { epoch, foldedThrough });
+    this.outcome = { memory, epoch, foldedThrough, written };
   }
 
-  /** Writes the memory's pending folds plus this transaction's, and the cursors they moved. */
+  /** Writes the pending folds of `only` those products (all when null) and their cursors. */
   private async write(
     trx: Transaction<DatabaseSchema>,
     memory: FoldMemory,
-    totals: ProductHourlyTotals,
-    cursors: ReadonlyMap<number, RollupCursor>,
+    only: ReadonlySet<number> | null,
     corrected: ReadonlySet<number>,
   ): Promise<void> {
-    const { hourly, daily } = new ProductHourlyTotals().addAll(memory.pending).addAll(totals).toDeltas();
+    let totals = memory.pending;
+    if (only !== null) {
+      totals = new ProductHourlyTotals();
+      for (const productId of only) totals.products.set(productId, memory.pending.for(productId));
+    }
+    const { hourly, daily } = totals.toDeltas();
     await addRollupDeltas(trx, 'hourly', hourly);
     await addRollupDeltas(trx, 'daily', daily);
     if (corrected.size > 0) {
@@ -216,10 +212,9 @@ export class RollupMaintainer implements BatchExtension {
         daily.filter((d) => corrected.has(d.productId)),
       );
     }
-    const moved = new Set([...memory.pendingCursors, ...cursors.keys()]);
     await saveRollupCursors(
       trx,
-      [...moved].map((id) => (cursors.get(id) ?? memory.cursors.get(id)) as RollupCursor),
+      [...totals.products.keys()].map((id) => memory.cursors.get(id) as RollupCursor),
     );
     await writeCoverageCap(trx, this.cap);
   }
@@ -236,18 +231,21 @@ export class RollupMaintainer implements BatchExtension {
       foldedThrough: stored.foldedThrough,
       cursors,
       pending: new ProductHourlyTotals(),
-      pendingCursors: new Set(),
       pendingThrough: null,
     };
     const inBatch = new Set(batch.map((check) => `${check.productId}:${check.observation.checkedAt}`));
     for (const check of await selectUnfoldedChecks(trx, cursors, stored.foldedThrough)) {
       if (inBatch.has(`${check.productId}:${check.at}`)) continue;
-      const previous = cursors.get(check.productId);
-      const cursor = foldCheck(memory.pending.for(check.productId), previous, check.productId, check.at, check.status, this.cap);
-      // No outage changed after the cursor (that would have flushed), so the outage state carries on.
-      cursor.inOutage = previous?.inOutage ?? false;
+      // No outage changed after the cursor (that is written at once), so the outage flag carries on.
+      const cursor = foldCheck(
+        memory.pending.for(check.productId),
+        cursors.get(check.productId),
+        check.productId,
+        check.at,
+        check.status,
+        this.cap,
+      );
       cursors.set(check.productId, cursor);
-      memory.pendingCursors.add(check.productId);
       memory.pendingThrough = maxOf(memory.pendingThrough, check.at);
     }
     return memory;
@@ -255,31 +253,29 @@ export class RollupMaintainer implements BatchExtension {
 }
 
 /**
- * Folds one check after `previous` (the product's cursor, if any) into `sink`
- * and returns the product's next cursor, its outage flag still the previous
- * one (the caller sets it).
+ * Folds one check after `cursor` (the product's, if any) into `sink` and
+ * returns the product's cursor, moved in place; a new one has no outage.
+ * A duplicate or out-of-order check adds no time or count.
  */
 function foldCheck(
   sink: HourlyTotals,
-  previous: RollupCursor | undefined,
+  cursor: RollupCursor | undefined,
   productId: number,
   at: number,
   status: number,
   cap: number,
 ): RollupCursor {
-  // A duplicate or out-of-order check adds no time or count.
-  const fresh = previous === undefined || at > previous.lastCheckedAt;
-  if (fresh) {
-    if (previous) attributeSpan(sink, previous.lastCheckedAt, at, cap, previous.lastStatus, previous.inOutage);
+  if (cursor === undefined) {
     sink.addCheck(at, status);
+    return { productId, attributedFrom: at, lastCheckedAt: at, lastStatus: status, inOutage: false };
   }
-  return {
-    productId,
-    attributedFrom: previous?.attributedFrom ?? at,
-    lastCheckedAt: fresh ? at : previous.lastCheckedAt,
-    lastStatus: fresh ? status : previous.lastStatus,
-    inOutage: previous?.inOutage ?? false,
-  };
+  if (at > cursor.lastCheckedAt) {
+    attributeSpan(sink, cursor.lastCheckedAt, at, cap, cursor.lastStatus, cursor.inOutage);
+    sink.addCheck(at, status);
+    cursor.lastCheckedAt = at;
+    cursor.lastStatus = status;
+  }
+  return cursor;
 }
 
 /**

@@ -10,7 +10,7 @@ import { createTempDatabase, type TempDatabase } from '../helpers/temp-database.
 
 const MIN = 60;
 const HOUR = 3600;
-const rollups = new RollupMaintainer({ coverageCapSeconds: 300 });
+let rollups: RollupMaintainer;
 
 /** Checks every `step` seconds over [startMin, endMin) minutes after `base`. */
 function run(code: string, base: number, startMin: number, endMin: number, status: CheckStatus, step = MIN): ScriptedCheck[] {
@@ -22,6 +22,7 @@ function run(code: string, base: number, startMin: number, endMin: number, statu
 let temp: TempDatabase;
 beforeEach(async () => {
   temp = await createTempDatabase();
+  rollups = new RollupMaintainer({ coverageCapSeconds: 300 });
 });
 afterEach(async () => {
   await temp.cleanup();
