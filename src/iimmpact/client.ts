@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { systemClock, toEpochSeconds } from '../shared/clock.js';
 import type { ErrorCode } from '../shared/errors.js';
 import { describeError, NetwatchError } from '../shared/errors.js';
+import { addAbortReaction, removeAbortReaction } from './abort-reactions.js';
 import type { NetworkStatusParts } from './parse-network-status.js';
 import { describeHttpFailure, errorWithExcerpt, parseNetworkStatus, redactSecrets, singleLine } from './parse-network-status.js';
 import { createNonce, decodeHmacSecret, signRequest } from './sign-request.js';
@@ -107,8 +108,10 @@ type Exchange =
   | { kind: 'response'; httpStatus: number; body: string; truncated: boolean; retryAfter: string | undefined }
   | { kind: 'failed'; errorKind: 'timeout' | 'network'; error: string; httpStatus: number | null };
 
-/** When the first attempt of one call went out; null until it does. */
+/** When one call started and when its first attempt went out (null until it does). */
 interface CallTiming {
+  calledAtMs: number;
+  calledAtPerf: number;
   firstSentAtMs: number | null;
   firstSentAtPerf: number;
 }
@@ -208,14 +211,10 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
   const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const send: (opts: RequestOptions) => ClientRequest = isHttps ? httpsRequest : httpRequest;
   const prefix = base.pathname.replace(/\/+$/, '');
-  const requestBase: RequestOptions = {
-    protocol: base.protocol,
-    // URL keeps IPv6 literals bracketed; the request API wants them bare.
-    hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: base.port === '' ? undefined : Number(base.port),
-    method: 'GET',
-    agent,
-  };
+  const protocol = base.protocol;
+  // URL keeps IPv6 literals bracketed; the request API wants them bare.
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = base.port === '' ? undefined : Number(base.port);
   const slots = createSemaphore(concurrency);
   // `URL.host` keeps a non-default port and IPv6 brackets, as the Host header wants.
   const hostHeader = base.host;
@@ -230,15 +229,24 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
     }
   }
 
-  /** One signed HTTP exchange. Resolves for every outcome except abort (rejects NetwatchError `aborted`). */
-  function exchange(apiPath: string, query: string, maxBytes: number, signal: AbortSignal | undefined): Promise<Exchange> {
+  /**
+   * One signed HTTP exchange, signed with `sentAtMs` (epoch ms on the client's clock).
+   * Resolves for every outcome except abort (rejects NetwatchError `aborted`).
+   */
+  function exchange(
+    apiPath: string,
+    query: string,
+    maxBytes: number,
+    signal: AbortSignal | undefined,
+    sentAtMs: number,
+  ): Promise<Exchange> {
     return new Promise<Exchange>((resolve, reject) => {
       const headers = signRequest({
         apiKey,
         hmacSecret: key,
         method: 'GET',
         query,
-        timestamp: toEpochSeconds(clock.now()),
+        timestamp: toEpochSeconds(sentAtMs),
         nonce: createNonce(),
       });
       let settled = false;
@@ -248,8 +256,14 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
 
       let req: ClientRequest;
       try {
+        // A fresh literal rather than a spread of shared options: a spread copies
+        // property by property on every request, and Node copies the options again.
         req = send({
-          ...requestBase,
+          protocol,
+          hostname,
+          port,
+          method: 'GET',
+          agent,
           path: query === '' ? `${prefix}${apiPath}` : `${prefix}${apiPath}?${query}`,
           // A flat [name, value, ...] array is sent as given: Node skips per-header
           // validation and the object copies, about 8 µs of a ~100 µs request in a
@@ -288,7 +302,7 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
       const cleanup = (): void => {
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (abortReaction !== undefined) removeAbortReaction(abortReaction);
       };
       const finish = (result: Exchange): void => {
         if (settled) return;
@@ -321,7 +335,7 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
         // the pool; destroying it also frees the agent's socket slot at once.
         req.destroy();
       }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const abortReaction = signal === undefined ? undefined : addAbortReaction(signal, onAbort);
 
       req.on('error', (err: NodeJS.ErrnoException) =>
         failNetwork(err.code !== undefined && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message),
@@ -358,59 +372,53 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
     });
   }
 
-  /** Waits for a slot and a token, runs one exchange, reports it. */
-  async function attemptOnce<T>(
-    productCode: string | null,
-    apiPath: string,
-    query: string,
-    maxBytes: number,
-    attempt: number,
-    interpret: (exchange: Exchange) => Outcome<T>,
-    signal: AbortSignal | undefined,
-    timing: CallTiming,
-  ): Promise<Outcome<T>> {
-    // Slot before token: a token taken while still queueing for a slot would be
-    // spent later, in a burst, and the limiter's window guarantee would not hold
-    // on the wire.
-    await slots.acquire(signal);
-    try {
-      await limiter.acquire(signal);
-      // close() may have run while this attempt queued; sending now would open a
-      // fresh socket on the destroyed agent and keep the process alive.
-      if (closed) return interpret({ kind: 'failed', errorKind: 'network', error: 'client closed; request not sent', httpStatus: null });
-      const startedAtMs = clock.now();
-      const started = performance.now();
-      if (timing.firstSentAtMs === null) {
-        timing.firstSentAtMs = startedAtMs;
-        timing.firstSentAtPerf = started;
-      }
-      safeCall(onRequest, { productCode, path: apiPath, attempt, startedAtMs });
-      const outcome = interpret(await exchange(apiPath, query, maxBytes, signal));
-      safeCall(onResponse, {
-        path: apiPath,
-        httpStatus: outcome.httpStatus,
-        latencyMs: Math.round(performance.now() - started),
-        errorKind: outcome.errorKind,
-      });
-      return outcome;
-    } finally {
-      slots.release();
-    }
-  }
-
-  /** Runs attempts until success, a non-retryable outcome, maxAttempts or the deadline. Rejects only on abort. */
+  /**
+   * Runs attempts until success, a non-retryable outcome, maxAttempts or the deadline. Rejects only on abort.
+   * Each attempt waits for a slot and a token, runs one exchange and reports it.
+   */
   async function withRetries<T>(
     productCode: string | null,
     apiPath: string,
     query: string,
     maxBytes: number,
-    interpret: (exchange: Exchange) => Outcome<T>,
+    interpret: (exchange: Exchange, productCode: string | null) => Outcome<T>,
     opts: FetchOptions | undefined,
     timing: CallTiming,
   ): Promise<Outcome<T>> {
     const signal = opts?.signal;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await attemptOnce(productCode, apiPath, query, maxBytes, attempt, interpret, signal, timing);
+      // Slot before token: a token taken while still queueing for a slot would be
+      // spent later, in a burst, and the limiter's window guarantee would not hold
+      // on the wire. A free slot is taken without a promise, which is the common case.
+      if (!slots.tryAcquire(signal)) await slots.acquire(signal);
+      let outcome: Outcome<T>;
+      try {
+        await limiter.acquire(signal);
+        // close() may have run while this attempt queued; sending now would open a
+        // fresh socket on the destroyed agent and keep the process alive.
+        if (closed) {
+          const notSent: Exchange = { kind: 'failed', errorKind: 'network', error: 'client closed; request not sent', httpStatus: null };
+          return interpret(notSent, productCode);
+        }
+        const startedAtMs = clock.now();
+        const started = performance.now();
+        if (timing.firstSentAtMs === null) {
+          timing.firstSentAtMs = startedAtMs;
+          timing.firstSentAtPerf = started;
+        }
+        if (onRequest !== undefined) safeCall(onRequest, { productCode, path: apiPath, attempt, startedAtMs });
+        outcome = interpret(await exchange(apiPath, query, maxBytes, signal, startedAtMs), productCode);
+        if (onResponse !== undefined) {
+          safeCall(onResponse, {
+            path: apiPath,
+            httpStatus: outcome.httpStatus,
+            latencyMs: Math.round(performance.now() - started),
+            errorKind: outcome.errorKind,
+          });
+        }
+      } finally {
+        slots.release();
+      }
       if (!RETRYABLE_KINDS.has(outcome.errorKind) || attempt >= maxAttempts || closed) return outcome;
       const delay = retryDelayMs(attempt, outcome.retryAfter);
       if (delay === null) return outcome;
@@ -428,27 +436,24 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
     return Math.max(backoff, asked);
   }
 
-  function interpretStatus(productCode: string) {
-    return (ex: Exchange): Outcome<NetworkStatusParts> => {
-      if (ex.kind === 'failed') {
-        return {
-          value: {
-            status: 'Unknown',
-            errorKind: ex.errorKind,
-            error: ex.error,
-            productName: null,
-            productImg: null,
-            sourceUpdatedAt: null,
-          },
-          errorKind: ex.errorKind,
-          error: ex.error,
-          httpStatus: ex.httpStatus,
-          retryAfter: undefined,
-        };
-      }
-      const parts = parseNetworkStatus({ productCode, httpStatus: ex.httpStatus, body: ex.body, truncated: ex.truncated, secrets });
-      return { value: parts, errorKind: parts.errorKind, error: parts.error, httpStatus: ex.httpStatus, retryAfter: ex.retryAfter };
-    };
+  function interpretStatus(ex: Exchange, productCode: string | null): Outcome<NetworkStatusParts> {
+    if (ex.kind === 'failed') {
+      return {
+        value: unknownParts(ex.errorKind, ex.error),
+        errorKind: ex.errorKind,
+        error: ex.error,
+        httpStatus: ex.httpStatus,
+        retryAfter: undefined,
+      };
+    }
+    const parts = parseNetworkStatus({
+      productCode: productCode as string,
+      httpStatus: ex.httpStatus,
+      body: ex.body,
+      truncated: ex.truncated,
+      secrets,
+    });
+    return { value: parts, errorKind: parts.errorKind, error: parts.error, httpStatus: ex.httpStatus, retryAfter: ex.retryAfter };
   }
 
   function interpretProductList(ex: Exchange): Outcome<ProductListing[] | null> {
@@ -485,49 +490,37 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
      * under a tight rate limit. With no request made, both refer to the call.
      */
     async fetchStatus(code: string, opts?: FetchOptions): Promise<Observation> {
-      const timing: CallTiming = { firstSentAtMs: null, firstSentAtPerf: 0 };
-      const calledAtMs = clock.now();
-      const calledAtPerf = performance.now();
-      const observe = (parts: NetworkStatusParts, httpStatus: number | null): Observation => ({
-        productCode: code,
-        status: parts.status,
-        checkedAt: toEpochSeconds(timing.firstSentAtMs ?? calledAtMs),
-        latencyMs: Math.round(performance.now() - (timing.firstSentAtMs === null ? calledAtPerf : timing.firstSentAtPerf)),
-        httpStatus,
-        error: parts.error,
-        errorKind: parts.errorKind,
-        productName: parts.productName,
-        productImg: parts.productImg,
-        sourceUpdatedAt: parts.sourceUpdatedAt,
-      });
-      const unknown = (errorKind: ApiErrorKind, error: string): NetworkStatusParts => ({
-        status: 'Unknown',
-        errorKind,
-        error,
-        productName: null,
-        productImg: null,
-        sourceUpdatedAt: null,
-      });
+      const timing: CallTiming = { calledAtMs: clock.now(), calledAtPerf: performance.now(), firstSentAtMs: null, firstSentAtPerf: 0 };
       if (opts?.signal?.aborted) throw new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: opts.signal.reason });
       if (typeof code !== 'string' || !PRODUCT_CODE_PATTERN.test(code)) {
-        return observe(unknown('bad_shape', `${redactSecrets(invalidCodeMessage(code), secrets)}; no request made`), null);
+        return observation(
+          code,
+          timing,
+          unknownParts('bad_shape', `${redactSecrets(invalidCodeMessage(code), secrets)}; no request made`),
+          null,
+        );
       }
-      if (closed) return observe(unknown('network', 'client closed; no request made'), null);
+      if (closed) return observation(code, timing, unknownParts('network', 'client closed; no request made'), null);
       try {
         const outcome = await withRetries(
           code,
           NETWORK_STATUS_PATH,
           `product=${encodeURIComponent(code)}`,
           maxBodyBytes,
-          interpretStatus(code),
+          interpretStatus,
           opts,
           timing,
         );
-        return observe(outcome.value, outcome.httpStatus);
+        return observation(code, timing, outcome.value, outcome.httpStatus);
       } catch (err) {
         if (err instanceof NetwatchError && err.code === 'aborted') throw err;
         // Defensive: nothing above should throw, but the poller relies on this never rejecting.
-        return observe(unknown('network', errorWithExcerpt('unexpected client error', describeError(err), secrets)), null);
+        return observation(
+          code,
+          timing,
+          unknownParts('network', errorWithExcerpt('unexpected client error', describeError(err), secrets)),
+          null,
+        );
       }
     },
 
@@ -541,7 +534,7 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
     async listProducts(opts?: FetchOptions): Promise<ProductListing[]> {
       if (opts?.signal?.aborted) throw new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: opts.signal.reason });
       if (closed) throw new NetwatchError('api_network', 'IIMMPACT client is closed');
-      const timing: CallTiming = { firstSentAtMs: null, firstSentAtPerf: 0 };
+      const timing: CallTiming = { calledAtMs: clock.now(), calledAtPerf: performance.now(), firstSentAtMs: null, firstSentAtPerf: 0 };
       const outcome = await withRetries(null, PRODUCT_LIST_PATH, '', maxListBodyBytes, interpretProductList, opts, timing);
       if (outcome.value !== null) return outcome.value;
       const kind = outcome.errorKind ?? 'bad_shape';
@@ -588,7 +581,34 @@ export function parseProductList(body: string): ProductListing[] | { errorKind: 
   return listings;
 }
 
+/** The status part of a check that got no usable answer. */
+function unknownParts(errorKind: ApiErrorKind, error: string): NetworkStatusParts {
+  return { status: 'Unknown', errorKind, error, productName: null, productImg: null, sourceUpdatedAt: null };
+}
+
+/**
+ * The Observation for one status call: `checkedAt` and `latencyMs` count from
+ * the first attempt's send, or from the call when no request went out.
+ */
+function observation(productCode: string, timing: CallTiming, parts: NetworkStatusParts, httpStatus: number | null): Observation {
+  const sent = timing.firstSentAtMs !== null;
+  return {
+    productCode,
+    status: parts.status,
+    checkedAt: toEpochSeconds(sent ? (timing.firstSentAtMs as number) : timing.calledAtMs),
+    latencyMs: Math.round(performance.now() - (sent ? timing.firstSentAtPerf : timing.calledAtPerf)),
+    httpStatus,
+    error: parts.error,
+    errorKind: parts.errorKind,
+    productName: parts.productName,
+    productImg: parts.productImg,
+    sourceUpdatedAt: parts.sourceUpdatedAt,
+  };
+}
+
 interface Semaphore {
+  /** Takes a slot at once if one is free, nobody is queued and `signal` has not aborted; false otherwise. */
+  tryAcquire(signal: AbortSignal | undefined): boolean;
   acquire(signal: AbortSignal | undefined): Promise<void>;
   release(): void;
 }
@@ -598,6 +618,11 @@ function createSemaphore(limit: number): Semaphore {
   let active = 0;
   const waiters = new Set<() => void>();
   return {
+    tryAcquire(signal) {
+      if (active >= limit || waiters.size !== 0 || signal?.aborted) return false;
+      active += 1;
+      return true;
+    },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal.reason }));
       if (active < limit && waiters.size === 0) {
@@ -611,11 +636,11 @@ function createSemaphore(limit: number): Semaphore {
         };
         // A Set iterates in insertion order, so this stays FIFO with O(1) removal on abort.
         const wake = (): void => {
-          signal?.removeEventListener('abort', onAbort);
+          if (abortReaction !== undefined) removeAbortReaction(abortReaction);
           resolve();
         };
         waiters.add(wake);
-        signal?.addEventListener('abort', onAbort, { once: true });
+        const abortReaction = signal === undefined ? undefined : addAbortReaction(signal, onAbort);
       });
     },
     release() {
@@ -643,10 +668,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       reject(new NetwatchError('aborted', 'IIMMPACT request aborted', { cause: signal?.reason }));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      if (abortReaction !== undefined) removeAbortReaction(abortReaction);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const abortReaction = signal === undefined ? undefined : addAbortReaction(signal, onAbort);
   });
 }
 

@@ -264,6 +264,30 @@ describe('fetchStatus against the simulator', () => {
     await expect(pending).rejects.toMatchObject({ name: 'NetwatchError', code: 'aborted' });
   });
 
+  it('rejects every call on one signal when it aborts: in flight, queued for a slot, and in a retry backoff', async () => {
+    sim.script('TNB', [{ hang: true }]);
+    sim.script('MAXIS', [{ status: 503, retryAfter: 30 }]);
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const client = makeClient({ concurrency: 1, timeoutMs: 5000, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });
+    const backingOff = client.fetchStatus('MAXIS', { signal });
+    // MAXIS's first attempt has answered 503 and its 30 s Retry-After backoff has begun.
+    while (sim.requestCount('MAXIS') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const inFlight = client.fetchStatus('TNB', { signal });
+    const queued = client.fetchStatus('ASTRO', { signal });
+    while (sim.requestCount('TNB') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = performance.now();
+    controller.abort();
+    for (const pending of [backingOff, inFlight, queued]) {
+      await expect(pending).rejects.toMatchObject({ name: 'NetwatchError', code: 'aborted' });
+    }
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(sim.requestCount('ASTRO')).toBe(0);
+    // The signal has aborted: later calls are refused at once, without a request.
+    await expect(client.fetchStatus('ASTRO', { signal })).rejects.toMatchObject({ code: 'aborted' });
+    expect(sim.requestCount('ASTRO')).toBe(0);
+  });
+
   it('never has more than `concurrency` requests in flight', async () => {
     sim.setLatency(50);
     let inFlight = 0;
