@@ -84,7 +84,7 @@ function directoryHint(path: string, options: OpenOptions): string {
 
 /** Marks SQL that stays prepared; see `keepPrepared`. A comment, so any dialect accepts it. */
 const KEEP_PREPARED = '/* keep prepared */ ';
-/** Safety bound on statements kept prepared; the batch writer uses sixteen. */
+/** Safety bound on statements kept prepared; the batch writer uses sixteen, the per-batch queries (`preparedQuery`) a few more. */
 const STATEMENT_CACHE_SIZE = 64;
 
 /**

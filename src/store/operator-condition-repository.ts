@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema } from './schema-types.js';
 
 /**
@@ -16,9 +17,13 @@ export interface ActiveCondition {
 
 const PREFIX = 'operator_condition:';
 
-/** Every raised condition, by name (`api_unreachable`, `auth`, `unknown:TNB`). */
+const selectConditions = preparedQuery((db, pattern: string) =>
+  db.selectFrom('meta').select(['key', 'value']).where('key', 'like', pattern),
+);
+
+/** Every raised condition, by name (`api_unreachable`, `auth`, `unknown:TNB`). Runs with every batch of checks. */
 export async function loadActiveConditions(db: Kysely<DatabaseSchema>): Promise<Map<string, ActiveCondition>> {
-  const rows = await db.selectFrom('meta').select(['key', 'value']).where('key', 'like', `${PREFIX}%`).execute();
+  const rows = await selectConditions(db, `${PREFIX}%`);
   const conditions = new Map<string, ActiveCondition>();
   for (const row of rows) {
     try {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema } from './schema-types.js';
 
 /**
@@ -245,9 +246,17 @@ export async function selectChecksInRange(
   return result;
 }
 
-/** The fold state from `meta`; epoch 0 and nothing folded when never written (or unreadable). */
+const selectFoldState = preparedQuery((db, key: string) => db.selectFrom('meta').select('value').where('key', '=', key));
+const upsertFoldState = preparedQuery((db, key: string, value: string) =>
+  db
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') }))),
+);
+
+/** The fold state from `meta`; epoch 0 and nothing folded when never written (or unreadable). Runs with every batch. */
 export async function readFoldState(db: Kysely<DatabaseSchema>): Promise<RollupFoldState> {
-  const row = await db.selectFrom('meta').select('value').where('key', '=', FOLD_STATE_KEY).executeTakeFirst();
+  const [row] = await selectFoldState(db, FOLD_STATE_KEY);
   if (row !== undefined) {
     try {
       const parsed = JSON.parse(row.value) as Partial<RollupFoldState>;
@@ -264,13 +273,9 @@ export async function readFoldState(db: Kysely<DatabaseSchema>): Promise<RollupF
   return { epoch: 0, foldedThrough: null };
 }
 
+/** Runs with every batch. */
 export async function writeFoldState(db: Kysely<DatabaseSchema>, state: RollupFoldState): Promise<void> {
-  const value = JSON.stringify(state);
-  await db
-    .insertInto('meta')
-    .values({ key: FOLD_STATE_KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await upsertFoldState(db, FOLD_STATE_KEY, JSON.stringify(state));
 }
 
 /**

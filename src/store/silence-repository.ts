@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema, SilencesTable } from './schema-types.js';
 
 /** Silences as stored. Times are epoch seconds; a silence covers [created_at, ends_at). */
@@ -49,17 +50,14 @@ export async function removeSilence(db: Kysely<DatabaseSchema>, id: number, now:
   return 'removed';
 }
 
-/** Silences that have ended (by time or removal) and whose end the daemon has not handled yet, oldest end first. */
-export async function selectUnhandledEndedSilences(db: Kysely<DatabaseSchema>, now: number): Promise<SilenceRow[]> {
-  return db
-    .selectFrom('silences')
-    .selectAll()
-    .where('end_handled_at', 'is', null)
-    .where('ends_at', '<=', now)
-    .orderBy('ends_at')
-    .orderBy('id')
-    .execute();
-}
+/**
+ * Silences that have ended (by time or removal) and whose end the daemon has
+ * not handled yet, oldest end first. Runs with every batch of checks.
+ */
+export const selectUnhandledEndedSilences: (db: Kysely<DatabaseSchema>, now: number) => Promise<SilenceRow[]> = preparedQuery(
+  (db, now: number) =>
+    db.selectFrom('silences').selectAll().where('end_handled_at', 'is', null).where('ends_at', '<=', now).orderBy('ends_at').orderBy('id'),
+);
 
 /** Every silence that was active at some time at or after `from` (for deciding what was silenced). */
 export async function selectSilencesSince(db: Kysely<DatabaseSchema>, from: number): Promise<SilenceRow[]> {
