@@ -11,7 +11,7 @@ async function write(spec: WriteSpec): Promise<WriteResult> {
   const child = new BenchChild(buildPath('bench', 'write-worker.js'), { args: [JSON.stringify(spec)], execArgv: productionNodeFlags() });
   const result = (await child.next('result', 600_000)).result as WriteResult;
   await child.exited;
-  const expected = spec.products * spec.cycles;
+  const expected = spec.products * (spec.cycles + (spec.warmupCycles ?? 0));
   if (result.rows !== expected) throw new Error(`write: expected ${expected} rows, found ${result.rows}`);
   return result;
 }
@@ -19,9 +19,11 @@ async function write(spec: WriteSpec): Promise<WriteResult> {
 /**
  * Write cost and storage per check, 1,000 products, one batch per cycle at a
  * 1-minute cadence. Per run, two write-worker processes:
- * - write cost: 100 cycles through the App's recorder, exactly the daemon's
- *   write transaction (check rows, product state, outages, alert events, and
- *   the alert-policy and rollup extensions), timed around the recorder;
+ * - write cost: 20 warm-up cycles, then 200 timed cycles through the App's
+ *   recorder, exactly the daemon's write transaction (check rows, product
+ *   state, outages, alert events, and the alert-policy and rollup
+ *   extensions), timed around the recorder, plus the final write of the
+ *   rollups still folded in memory;
  * - storage: 1,000 cycles (1M checks) through the batch writer alone (the
  *   extensions write other tables, not `checks`), then VACUUM and dbstat's
  *   page bytes for `checks` and every index on it, over its rows. Its rate is
@@ -30,13 +32,14 @@ async function write(spec: WriteSpec): Promise<WriteResult> {
 export async function measureWriteAndStorage(ctx: FigureContext): Promise<FigureRow[]> {
   const products = 1000;
   const storageCycles = ctx.quick ? 100 : 1000;
-  const appCycles = ctx.quick ? 30 : 100;
+  const appCycles = ctx.quick ? 30 : 200;
+  const appWarmup = ctx.quick ? 5 : 20;
   const rates: number[] = [];
   const coreRates: number[] = [];
   const bytes: number[] = [];
   for (let run = 1; run <= ctx.runs; run++) {
     const dir = scratchDir(`write-${run}`);
-    const app = await write({ database: join(dir, 'app.db'), products, cycles: appCycles, cadenceSeconds: 60, seed: run, path: 'app', storage: false });
+    const app = await write({ database: join(dir, 'app.db'), products, cycles: appCycles, warmupCycles: appWarmup, cadenceSeconds: 60, seed: run, path: 'app', storage: false });
     const core = await write({ database: join(dir, 'core.db'), products, cycles: storageCycles, cadenceSeconds: 60, seed: run, path: 'core', storage: true });
     rates.push(app.checks / (app.writeMs / 1000));
     coreRates.push(core.checks / (core.writeMs / 1000));
