@@ -389,11 +389,11 @@ export function createIimmpactClient(options: IimmpactClientOptions) {
     for (let attempt = 1; ; attempt++) {
       // Slot before token: a token taken while still queueing for a slot would be
       // spent later, in a burst, and the limiter's window guarantee would not hold
-      // on the wire. A free slot is taken without a promise, which is the common case.
+      // on the wire. A free slot or token is taken without a promise (the common case).
       if (!slots.tryAcquire(signal)) await slots.acquire(signal);
       let outcome: Outcome<T>;
       try {
-        await limiter.acquire(signal);
+        if (!limiter.tryAcquire(signal)) await limiter.acquire(signal);
         // close() may have run while this attempt queued; sending now would open a
         // fresh socket on the destroyed agent and keep the process alive.
         if (closed) {

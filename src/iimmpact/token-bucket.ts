@@ -43,6 +43,13 @@ export interface TokenBucket {
    * the queue is given up; no token is consumed). Never rejects otherwise.
    */
   acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Takes a token at once when one is free, nobody is queued and `signal` has
+   * not aborted; returns false (taking nothing) otherwise, and then `acquire`
+   * is the way to wait. Saves a promise per request when the limiter is not
+   * what holds requests back (always, when unlimited).
+   */
+  tryAcquire(signal?: AbortSignal): boolean;
   /** Changes the rate from now on; 0 or Infinity removes the limit. Waiters keep their order. @throws NetwatchError `config_invalid` for negative or NaN. */
   setRate(ratePerSecond: number): void;
   /** The current rate (Infinity when unlimited). */
@@ -213,17 +220,20 @@ export function createTokenBucket(options: TokenBucketOptions): TokenBucket {
     drain();
   }
 
+  function tryAcquire(signal: AbortSignal | undefined): boolean {
+    if (pending !== 0 || signal?.aborted) return false;
+    if (!Number.isFinite(rate)) return true;
+    const now = clock.now();
+    if (waitMs(now) > 0) return false;
+    grant(now);
+    return true;
+  }
+
   return {
+    tryAcquire,
     acquire(signal?: AbortSignal): Promise<void> {
       if (signal?.aborted) return Promise.reject(abortError(signal));
-      if (pending === 0) {
-        if (!Number.isFinite(rate)) return Promise.resolve();
-        const now = clock.now();
-        if (waitMs(now) <= 0) {
-          grant(now);
-          return Promise.resolve();
-        }
-      }
+      if (tryAcquire(signal)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, done: false };
         if (signal !== undefined) {

@@ -55,6 +55,29 @@ describe('token bucket with fake timers', () => {
     expect(done).toEqual([0, 250, 500, 750, 1000]);
   });
 
+  it('tryAcquire takes a free token at once, and never one a waiter is queued for', async () => {
+    fakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 4, marginMs: 0, clock: { now: () => Date.now() } });
+    expect(bucket.tryAcquire()).toBe(true);
+    expect(bucket.tryAcquire()).toBe(false);
+    const waiter = bucket.acquire();
+    // The clock passes the next token's time before the limiter's timer has fired: that token is the waiter's.
+    vi.setSystemTime(Date.now() + 300);
+    expect(bucket.tryAcquire()).toBe(false);
+    await vi.advanceTimersByTimeAsync(250);
+    await waiter;
+    expect(bucket.pending).toBe(0);
+    vi.setSystemTime(Date.now() + 250);
+    const controller = new AbortController();
+    controller.abort();
+    expect(bucket.tryAcquire(controller.signal)).toBe(false);
+    expect(bucket.tryAcquire()).toBe(true);
+
+    const unlimited = createTokenBucket({ ratePerSecond: 0 });
+    for (let i = 0; i < 100; i++) expect(unlimited.tryAcquire()).toBe(true);
+    expect(unlimited.tryAcquire(controller.signal)).toBe(false);
+  });
+
   it('serves waiters in FIFO order', async () => {
     const clock = fakeClock();
     const bucket = createTokenBucket({ ratePerSecond: 5, clock });
