@@ -10,8 +10,11 @@ export type TransitionEvent =
 export interface TransitionResult {
   next: ProductState;
   /** At most one event per observation. */
-  events: TransitionEvent[];
+  events: readonly TransitionEvent[];
 }
+
+/** Most observations confirm nothing; they all share this one empty list. */
+const NO_EVENTS: readonly TransitionEvent[] = Object.freeze([]);
 
 /**
  * Pure: folds one observation into a product's state. Touches no clock, I/O or
@@ -26,12 +29,23 @@ export interface TransitionResult {
  * @param at epoch seconds of the observation; callers pass them in order.
  */
 export function transition(prev: ProductState, status: CheckStatus, at: number, confirmAfter: number): TransitionResult {
+  // States are built field by field: this runs once per check, and a spread
+  // copies property by property.
   if (status === 'Unknown') {
-    return { next: { ...prev, unknownSince: prev.unknownSince ?? at }, events: [] };
+    const next = {
+      confirmed: prev.confirmed,
+      confirmedSince: prev.confirmedSince,
+      streak: prev.streak,
+      unknownSince: prev.unknownSince ?? at,
+    };
+    return { next, events: NO_EVENTS };
   }
   const known: KnownStatus = status;
   if (prev.confirmed === known) {
-    return { next: { ...prev, streak: null, unknownSince: null }, events: [] };
+    return {
+      next: { confirmed: prev.confirmed, confirmedSince: prev.confirmedSince, streak: null, unknownSince: null },
+      events: NO_EVENTS,
+    };
   }
 
   const streak =
@@ -40,7 +54,7 @@ export function transition(prev: ProductState, status: CheckStatus, at: number, 
       : { status: known, count: 1, startedAt: at };
 
   if (streak.count < Math.max(1, confirmAfter)) {
-    return { next: { ...prev, streak, unknownSince: null }, events: [] };
+    return { next: { confirmed: prev.confirmed, confirmedSince: prev.confirmedSince, streak, unknownSince: null }, events: NO_EVENTS };
   }
 
   const next: ProductState = { confirmed: known, confirmedSince: streak.startedAt, streak: null, unknownSince: null };
@@ -51,7 +65,13 @@ export function transition(prev: ProductState, status: CheckStatus, at: number, 
     return {
       next,
       events: [
-        { type: 'outage_closed', outageStartedAt: prev.confirmedSince, endedAt: streak.startedAt, confirmedAt: at, observations: streak.count },
+        {
+          type: 'outage_closed',
+          outageStartedAt: prev.confirmedSince,
+          endedAt: streak.startedAt,
+          confirmedAt: at,
+          observations: streak.count,
+        },
       ],
     };
   }

@@ -182,11 +182,9 @@ export function parseNetworkStatus(response: NetworkStatusResponse): NetworkStat
   }
 
   const metadata = isRecord(parsed) ? parsed.metadata : undefined;
-  const decoration = {
-    productName: optionalString(data.product_name),
-    productImg: optionalString(data.product_img),
-    sourceUpdatedAt: isRecord(metadata) ? parseLastUpdated(metadata.last_updated) : null,
-  };
+  const productName = optionalString(data.product_name);
+  const productImg = optionalString(data.product_img);
+  const sourceUpdatedAt = isRecord(metadata) ? parseLastUpdated(metadata.last_updated) : null;
 
   const returnedCode = data.product_code;
   if (typeof returnedCode === 'string' && returnedCode.toLowerCase() !== response.productCode.toLowerCase()) {
@@ -197,8 +195,12 @@ export function parseNetworkStatus(response: NetworkStatusResponse): NetworkStat
   const status = data.network_status;
   if (status !== 'Healthy' && status !== 'Interruption') {
     const shown = status === null ? 'null' : quoteRaw(redactSecrets(status, secrets).slice(0, 60));
-    return failure('unknown_status', clip(`unrecognised network_status ${shown} (expected "Healthy" or "Interruption")`), decoration);
+    return failure('unknown_status', clip(`unrecognised network_status ${shown} (expected "Healthy" or "Interruption")`), {
+      productName,
+      productImg,
+      sourceUpdatedAt,
+    });
   }
 
-  return { status, errorKind: null, error: null, ...decoration };
+  return { status, errorKind: null, error: null, productName, productImg, sourceUpdatedAt };
 }

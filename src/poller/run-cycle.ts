@@ -62,10 +62,12 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
     aborted: false,
   };
 
+  // The same for every call of the cycle, so built once.
+  const fetchOptions = { signal: deps.signal, deadlineMs: deps.deadlineMs };
   const checkOne = async (product: PolledProduct): Promise<void> => {
     let observation: Observation;
     try {
-      observation = await deps.source.fetchStatus(product.code, { signal: deps.signal, deadlineMs: deps.deadlineMs });
+      observation = await deps.source.fetchStatus(product.code, fetchOptions);
     } catch {
       // Only an abort (shutdown) rejects; the check is simply not taken.
       summary.aborted = true;
