@@ -64,15 +64,7 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
 
   // The same for every call of the cycle, so built once.
   const fetchOptions = { signal: deps.signal, deadlineMs: deps.deadlineMs };
-  const checkOne = async (product: PolledProduct): Promise<void> => {
-    let observation: Observation;
-    try {
-      observation = await deps.source.fetchStatus(product.code, fetchOptions);
-    } catch {
-      // Only an abort (shutdown) rejects; the check is simply not taken.
-      summary.aborted = true;
-      return;
-    }
+  const recordObservation = (product: PolledProduct, observation: Observation): void => {
     const { next, events } = transition(product.state, observation.status, observation.checkedAt, deps.confirmAfter);
     product.state = next;
     const infoChanged =
@@ -97,8 +89,21 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
     deps.onObservation?.(product, observation, events);
   };
   let nextIndex = 0;
+  // Each caller awaits the client itself: an async function per check would add
+  // a promise and a suspended frame to every check.
   const caller = async (): Promise<void> => {
-    while (nextIndex < products.length) await checkOne(products[nextIndex++] as PolledProduct);
+    while (nextIndex < products.length) {
+      const product = products[nextIndex++] as PolledProduct;
+      let observation: Observation;
+      try {
+        observation = await deps.source.fetchStatus(product.code, fetchOptions);
+      } catch {
+        // Only an abort (shutdown) rejects; the check is simply not taken.
+        summary.aborted = true;
+        continue;
+      }
+      recordObservation(product, observation);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(MAX_OUTSTANDING, products.length) }, caller));
   await deps.recorder.flush();
