@@ -111,9 +111,6 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
   // Checks after a product's cursor are not in the rollups yet (see RollupMaintainer): a short recent stretch.
   const { foldedThrough } = await readFoldState(db);
   const unfolded = groupBy(await selectUnfoldedChecks(db, cursors, foldedThrough, ids), (check) => check.productId);
-  const latestCheckAt = new Map<number, number>();
-  for (const [id, cursor] of cursors) latestCheckAt.set(id, cursor.lastCheckedAt);
-  for (const [id, checks] of unfolded) latestCheckAt.set(id, (checks[checks.length - 1] as RawCheck).at);
   // Downtime comes from the outage table itself, aggregated in SQL.
   const outageSums = await sumOutagesInWindow(db, window, now, narrowed ? ids : undefined);
 
@@ -130,7 +127,7 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
 
   // A partial first hour: always from raw checks, since the hour's rollup includes time before `from`.
   const firstEdgeEnd = from % HOUR_SECONDS !== 0 ? Math.min(hourCeil(from), to) : from;
-  await addRawEdge(db, { from, to: firstEdgeEnd }, ids, latestCheckAt, cap, totals);
+  await addRawEdge(db, { from, to: firstEdgeEnd }, ids, cap, totals);
   // A partial last hour: its rollup is exact while the product's cursor is before `to`.
   if (to % HOUR_SECONDS !== 0 && hourStart(to) >= hourCeil(from)) {
     const edge = { from: hourStart(to), to };
@@ -139,7 +136,7 @@ export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildRepo
     const beyondSet = new Set(beyond);
     const within = ids.filter((id) => !beyondSet.has(id));
     add(await sumRollups(db, 'hourly', within, { from: edge.from, to: edge.from + HOUR_SECONDS }));
-    await addRawEdge(db, edge, beyond, latestCheckAt, cap, totals);
+    await addRawEdge(db, edge, beyond, cap, totals);
   }
   // After each cursor (and after any raw first edge): the unfolded checks, and the open span after the latest check.
   await addUnfoldedTails(db, { from: firstEdgeEnd, to }, cursors, unfolded, cap, totals);
@@ -226,7 +223,6 @@ async function addRawEdge(
   db: Kysely<DatabaseSchema>,
   edge: SecondsRange,
   ids: readonly number[],
-  latestCheckAt: ReadonlyMap<number, number>,
   cap: number,
   totals: Map<number, BucketTotals>,
 ): Promise<void> {
@@ -239,7 +235,6 @@ async function addRawEdge(
   for (const [productId, checks] of groupBy(raw, (row: RawCheck) => row.productId)) {
     const points: CheckPoint[] = checks.map((check) => ({ at: check.at, status: check.status }));
     const sink = new HourlyTotals();
-    const latest = latestCheckAt.get(productId);
     classifySpans(
       {
         checks: points,
@@ -247,7 +242,9 @@ async function addRawEdge(
         from: edge.from,
         to: edge.to,
         capSeconds: cap,
-        ...(latest === undefined ? {} : { latestCheckAt: latest }),
+        // The last check read covers up to a cap after it, whether a later check exists (beyond the
+        // cap, since the read reaches a cap past the edge) or it is the product's latest (open span).
+        latestCheckAt: Number.POSITIVE_INFINITY,
       },
       sink,
     );

@@ -193,7 +193,7 @@ describe('reports from rollups equal a brute-force computation over raw checks',
         }
       }),
       // PROP_EXAMPLE=<counterexample JSON> replays a failure first.
-      { numRuns: 150, ...(process.env.PROP_EXAMPLE ? { examples: [[JSON.parse(process.env.PROP_EXAMPLE)]] } : {}) },
+      { numRuns: 250, ...(process.env.PROP_EXAMPLE ? { examples: [[JSON.parse(process.env.PROP_EXAMPLE)]] } : {}) },
     );
   }, 120_000);
 });
