@@ -33,13 +33,15 @@ export interface CycleSummary {
 /**
  * Calls outstanding at once. The client's concurrency cap and rate limiter do
  * the pacing; this only bounds what waits behind them. Issuing every product's
- * call at once left thousands of pending promises, closures and abort
- * listeners per cycle, and each `addEventListener` on the shared abort signal
- * scans the listeners already there: 21 µs per check at 2,000 products in a
- * profile, still 13 µs with 256 outstanding (docs/performance.md). 64 is the
- * highest concurrency the config allows; calls sleeping in a retry backoff
- * hold a place here but not a connection, and with the rate limiter on (any
- * real API) the limiter, not this bound, sets the pace.
+ * call at once left thousands of pending promises and closures per cycle, and
+ * (when each wait still added its own listener to the shared abort signal, each
+ * `addEventListener` scanning the listeners already there) cost 21 µs per check
+ * at 2,000 products in a profile, still 13 µs with 256 outstanding
+ * (docs/performance.md). The client now keeps one listener per signal
+ * (src/iimmpact/abort-reactions.ts); the rate limiter still adds one per
+ * queued caller. 64 is the highest concurrency the config allows; calls
+ * sleeping in a retry backoff hold a place here but not a connection, and with
+ * the rate limiter on (any real API) the limiter, not this bound, sets the pace.
  */
 const MAX_OUTSTANDING = 64;
 
