@@ -3,6 +3,7 @@ import type { OperatorAlertPayload, ProductAlertPayload } from '../domain/alert-
 import { type BatchExtension, insertAlertEvent, type RecordedCheck } from '../store/check-batch-writer.js';
 import { type ActiveCondition, deleteCondition, loadActiveConditions, saveCondition } from '../store/operator-condition-repository.js';
 import { silenceAt } from '../store/outbox-repository.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 import { markSilenceEndHandled, type SilenceRow, selectSilencesSince, selectUnhandledEndedSilences } from '../store/silence-repository.js';
 import {
@@ -88,18 +89,23 @@ interface OpenOutageRow {
   img: string | null;
 }
 
-async function openOutages(trx: Kysely<DatabaseSchema>, productIds?: readonly number[]): Promise<OpenOutageRow[]> {
-  let query = trx
+/** Every open outage; few at any time, and found through the one-open-per-product index. Runs with every batch that saw an Interruption. */
+const selectOpenOutages = preparedQuery((db) =>
+  db
     .selectFrom('outages as o')
     .innerJoin('products as p', 'p.id', 'o.product_id')
     .leftJoin('product_state as s', 's.product_id', 'o.product_id')
     .select(['o.id', 'o.product_id', 'o.started_at', 'o.confirmed_at', 's.last_reminder_at', 'p.code', 'p.name', 'p.img'])
-    .where('o.ended_at', 'is', null);
-  if (productIds) {
-    if (productIds.length === 0) return [];
-    query = query.where('o.product_id', 'in', productIds);
-  }
-  return query.execute();
+    .where('o.ended_at', 'is', null),
+);
+
+/** Open outages, of the given products only when `productIds` is set. */
+async function openOutages(trx: Kysely<DatabaseSchema>, productIds?: readonly number[]): Promise<OpenOutageRow[]> {
+  if (productIds?.length === 0) return [];
+  const open = await selectOpenOutages(trx);
+  if (!productIds) return open;
+  const wanted = new Set(productIds);
+  return open.filter((outage) => wanted.has(outage.product_id));
 }
 
 function productPayload(
