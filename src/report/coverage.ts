@@ -88,13 +88,19 @@ export interface TotalsSink {
 /** Totals keyed by hour start, for one product. */
 export class HourlyTotals implements TotalsSink {
   readonly hours = new Map<number, BucketTotals>();
+  /** The bucket asked for last: a product's checks arrive in time order, so it is nearly always the next one wanted. */
+  private lastHour = Number.NaN;
+  private lastBucket: BucketTotals | undefined;
 
   bucket(hour: number): BucketTotals {
+    if (hour === this.lastHour && this.lastBucket !== undefined) return this.lastBucket;
     let totals = this.hours.get(hour);
     if (!totals) {
       totals = emptyTotals();
       this.hours.set(hour, totals);
     }
+    this.lastHour = hour;
+    this.lastBucket = totals;
     return totals;
   }
 

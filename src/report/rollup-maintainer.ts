@@ -149,15 +149,9 @@ export class RollupMaintainer implements BatchExtension {
     for (const check of batch) {
       const at = check.observation.checkedAt;
       const sink = memory.pending.for(check.productId);
-      const cursor = foldCheck(
-        sink,
-        memory.cursors.get(check.productId),
-        check.productId,
-        at,
-        STATUS_CODE[check.observation.status],
-        this.cap,
-      );
-      memory.cursors.set(check.productId, cursor);
+      const previous = memory.cursors.get(check.productId);
+      const cursor = foldCheck(sink, previous, check.productId, at, STATUS_CODE[check.observation.status], this.cap);
+      if (cursor !== previous) memory.cursors.set(check.productId, cursor);
       for (const event of check.events) {
         if (event.type !== 'outage_opened' && event.type !== 'outage_closed') continue;
         corrected.add(check.productId);
