@@ -66,9 +66,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < products.length; i++) {
       const product = products[i] as (typeof products)[number];
       const observation = observations[i] as (typeof observations)[number];
-      const { next, events } = transition(product.state, observation.status, observation.checkedAt, confirmAfter);
+      const previous = product.state;
+      const { next, events } = transition(previous, observation.status, observation.checkedAt, confirmAfter);
       product.state = next;
-      batch[i] = { productId: product.id, observation, next, events };
+      batch[i] = { productId: product.id, observation, previous, next, events };
     }
     const t0 = performance.now();
     if (spec.path === 'app') {

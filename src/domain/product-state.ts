@@ -2,8 +2,8 @@ import type { KnownStatus } from './status.js';
 
 /**
  * The state machine's memory for one product. Persisted in `product_state`
- * after every check, so a restart resumes mid-streak without a duplicate or a
- * missed transition. Times are epoch seconds.
+ * whenever it changes, so a restart resumes mid-streak without a duplicate or
+ * a missed transition. Times are epoch seconds.
  */
 export interface ProductState {
   /** The confirmed state, or null before the first confirmation. */
@@ -22,3 +22,10 @@ export const INITIAL_PRODUCT_STATE: ProductState = Object.freeze({
   streak: null,
   unknownSince: null,
 });
+
+/** True when two states are the same memory (what `product_state` persists of them). Pure. */
+export function sameProductState(a: ProductState, b: ProductState): boolean {
+  if (a.confirmed !== b.confirmed || a.confirmedSince !== b.confirmedSince || a.unknownSince !== b.unknownSince) return false;
+  if (a.streak === null || b.streak === null) return a.streak === b.streak;
+  return a.streak.status === b.streak.status && a.streak.count === b.streak.count && a.streak.startedAt === b.streak.startedAt;
+}

@@ -67,7 +67,8 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
   // The same for every call of the cycle, so built once.
   const fetchOptions = { signal: deps.signal, deadlineMs: deps.deadlineMs };
   const recordObservation = (product: PolledProduct, observation: Observation): void => {
-    const { next, events } = transition(product.state, observation.status, observation.checkedAt, deps.confirmAfter);
+    const previous = product.state;
+    const { next, events } = transition(previous, observation.status, observation.checkedAt, deps.confirmAfter);
     product.state = next;
     const infoChanged =
       (observation.productName !== null && observation.productName !== product.name) ||
@@ -76,7 +77,7 @@ export async function runCycle(products: readonly PolledProduct[], deps: CycleDe
       product.name = observation.productName ?? product.name;
       product.img = observation.productImg ?? product.img;
     }
-    const check: RecordedCheck = { productId: product.id, observation, next, events };
+    const check: RecordedCheck = { productId: product.id, observation, previous, next, events };
     if (infoChanged) check.productInfo = { name: product.name, img: product.img };
     deps.recorder.record(check);
 

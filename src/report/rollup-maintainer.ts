@@ -16,6 +16,7 @@ import {
   writeFoldState,
 } from '../store/rollup-repository.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
+import { writeLastChecks } from '../store/state-repository.js';
 import { attributeSpan, classifySpans, HourlyTotals } from './coverage.js';
 import { ProductHourlyTotals } from './rollup-deltas.js';
 import { hourStart } from './time-buckets.js';
@@ -49,8 +50,9 @@ interface Outcome {
 }
 
 /**
- * Keeps `rollup_hourly`, `rollup_daily` and `rollup_cursor` up to date as a
- * BatchExtension of the check writer.
+ * Keeps `rollup_hourly`, `rollup_daily` and `rollup_cursor`, and the
+ * last-check columns of `product_state`, up to date as a BatchExtension of
+ * the check writer.
  *
  * **The maths.** When a check lands at `t`, the span since the product's
  * previous check is attributed by the previous check's status and by whether
@@ -72,7 +74,7 @@ interface Outcome {
  * the tables always agree with `outages`. Writing three rows per product on
  * every batch cost several times the checks themselves (docs/performance.md).
  * Checks after a product's cursor are simply not folded yet, and readers
- * (`buildReport`) classify those few from the raw checks.
+ * (`buildReport`, `queryProductStatus`) take those few from the raw checks.
  *
  * **Crashes and other writers.** Every transaction that records checks bumps
  * the fold state's epoch. A maintainer whose memory is not of the stored epoch
@@ -89,6 +91,8 @@ interface Outcome {
 export class RollupMaintainer implements BatchExtension {
   /** Null while a transaction is folding into it (a rollback then forgets it) and before the first. */
   private memory: FoldMemory | null = null;
+  /** `product_state`'s last-check columns are written here, with the rollups (see `BatchExtension`). */
+  readonly writesLastChecks = true;
   private outcome: Outcome | null = null;
   private readonly cap: number;
 
@@ -206,9 +210,11 @@ export class RollupMaintainer implements BatchExtension {
         daily.filter((d) => corrected.has(d.productId)),
       );
     }
-    await saveRollupCursors(
+    const cursors = [...totals.products.keys()].map((id) => memory.cursors.get(id) as RollupCursor);
+    await saveRollupCursors(trx, cursors);
+    await writeLastChecks(
       trx,
-      [...totals.products.keys()].map((id) => memory.cursors.get(id) as RollupCursor),
+      cursors.map((cursor) => ({ productId: cursor.productId, checkedAt: cursor.lastCheckedAt })),
     );
     await writeCoverageCap(trx, this.cap);
   }

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { ProductAlertPayload } from '../domain/alert-event.js';
 import type { Observation } from '../domain/observation.js';
-import type { ProductState } from '../domain/product-state.js';
+import { type ProductState, sameProductState } from '../domain/product-state.js';
 import { STATUS_CODE } from '../domain/status.js';
 import type { TransitionEvent } from '../domain/transition.js';
 import { keepPrepared } from './database.js';
@@ -12,6 +12,8 @@ import { productStateColumns } from './state-repository.js';
 export interface RecordedCheck {
   productId: number;
   observation: Observation;
+  /** The state before this check; the state row is written only when `next` differs. */
+  previous: ProductState;
   next: ProductState;
   events: readonly TransitionEvent[];
   /** Set only when the API reported a name or image different from the stored one. */
@@ -28,6 +30,13 @@ export interface BatchExtension {
    * any), so the outbox is woken after the commit.
    */
   apply(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]): Promise<void | number>;
+  /**
+   * True when this extension writes `product_state`'s last-check columns
+   * itself, behind the checks (the rollup maintainer does, at its writes;
+   * `queryProductStatus` adds the newer checks). The writer then writes a
+   * product's state row only when the state machine's memory changed.
+   */
+  readonly writesLastChecks?: boolean;
   /** Called once the transaction has committed; an extension with memory adopts what `apply` staged. */
   committed?(): void;
   /** Called when the transaction failed and rolled back; staged memory must be dropped. */
@@ -83,17 +92,39 @@ function writeInTransaction(
 
     for (let offset = 0; offset < batch.length; ) {
       const rows = chunkSize(batch.length - offset);
-      const checkParams: unknown[] = [];
-      const stateParams: unknown[] = [];
+      const params: unknown[] = [];
       for (let i = offset; i < offset + rows; i++) {
-        const { productId, observation: o, next } = batch[i] as RecordedCheck;
-        const status = STATUS_CODE[o.status];
+        const { productId, observation: o } = batch[i] as RecordedCheck;
         const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
-        // Same column order as CHECK_COLUMNS and STATE_COLUMNS below.
-        const latencyMs = Math.max(0, Math.round(o.latencyMs));
-        checkParams.push(o.checkedAt, productId, status, latencyMs, storedHttpStatus(o.httpStatus), errorId, o.sourceUpdatedAt);
+        // Same column order as CHECK_COLUMNS below.
+        params.push(
+          o.checkedAt,
+          productId,
+          STATUS_CODE[o.status],
+          Math.max(0, Math.round(o.latencyMs)),
+          storedHttpStatus(o.httpStatus),
+          errorId,
+          o.sourceUpdatedAt,
+        );
+      }
+      await trx.executeQuery(CompiledQuery.raw(statements.insertChecks(rows), params));
+      offset += rows;
+    }
+
+    // With an extension writing the last-check columns behind, a state row is written only when the
+    // state machine's memory changed: in steady state that is none, and the row was the largest
+    // single cost of a check (docs/performance.md).
+    const lastChecksBehind = extensions.some((extension) => extension.writesLastChecks === true);
+    const states = lastChecksBehind ? batch.filter((check) => !sameProductState(check.previous, check.next)) : batch;
+    for (let offset = 0; offset < states.length; ) {
+      const rows = chunkSize(states.length - offset);
+      const params: unknown[] = [];
+      for (let i = offset; i < offset + rows; i++) {
+        const { productId, observation: o, next } = states[i] as RecordedCheck;
+        const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
         const state = productStateColumns(next);
-        stateParams.push(
+        // Same column order as STATE_COLUMNS below.
+        params.push(
           productId,
           state.confirmed,
           state.confirmed_since,
@@ -102,13 +133,12 @@ function writeInTransaction(
           state.streak_started_at,
           state.unknown_since,
           o.checkedAt,
-          status,
+          STATUS_CODE[o.status],
           o.httpStatus,
           errorId,
         );
       }
-      await trx.executeQuery(CompiledQuery.raw(statements.insertChecks(rows), checkParams));
-      await trx.executeQuery(CompiledQuery.raw(statements.upsertStates(rows), stateParams));
+      await trx.executeQuery(CompiledQuery.raw(statements.upsertStates(rows), params));
       offset += rows;
     }
 

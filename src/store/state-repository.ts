@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ProductState } from '../domain/product-state.js';
 import { type KnownStatus, STATUS_CODE, statusFromCode } from '../domain/status.js';
 import type { DatabaseSchema, ProductStateTable } from './schema-types.js';
@@ -30,4 +30,31 @@ export function productStateColumns(state: ProductState) {
     streak_started_at: state.streak?.startedAt ?? null,
     unknown_since: state.unknownSince,
   };
+}
+
+/**
+ * Sets each product's last-check columns (`last_checked_at`, `last_status`,
+ * `last_http_status`, `last_error_id`) from its stored check at `checkedAt`,
+ * unless the row already holds that check or a later one. For the rollup
+ * maintainer, which writes them behind the checks. Idempotent.
+ */
+export async function writeLastChecks(
+  db: Kysely<DatabaseSchema>,
+  latest: readonly { productId: number; checkedAt: number }[],
+): Promise<void> {
+  for (let i = 0; i < latest.length; i += 5000) {
+    const pairs = latest.slice(i, i + 5000).map((l) => [l.productId, l.checkedAt]);
+    // `checks.http_status` is stored compactly (NULL for 200, 0 for none); decoded as v_checks does.
+    await sql`
+      update product_state set
+        last_checked_at = c.checked_at,
+        last_status = c.status,
+        last_http_status = case c.http_status when 0 then null else coalesce(c.http_status, 200) end,
+        last_error_id = c.error_id
+      from json_each(${JSON.stringify(pairs)}) as w
+      join checks as c on c.checked_at = w.value ->> 1 and c.product_id = w.value ->> 0
+      where product_state.product_id = w.value ->> 0
+        and (product_state.last_checked_at is null or product_state.last_checked_at < c.checked_at)
+    `.execute(db);
+  }
 }

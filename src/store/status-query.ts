@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { readFoldState, UNFOLDED_SLACK_SECONDS } from './rollup-repository.js';
 import { statusFromCode, type CheckStatus, type KnownStatus } from '../domain/status.js';
 import type { DatabaseSchema } from './schema-types.js';
 
@@ -39,16 +40,72 @@ export async function queryProductStatus(db: Kysely<DatabaseSchema>, codes?: rea
     .orderBy('p.code');
   if (codes && codes.length > 0) query = query.where('p.code', 'in', [...codes]);
   const rows = await query.execute();
+  const newer = await newerChecks(db, rows);
   return rows.map((row) => ({
     code: row.code,
     name: row.name,
     img: row.img,
     state: row.confirmed === null ? null : (statusFromCode(row.confirmed) as KnownStatus),
     since: row.confirmed_since,
+    unknownSince: row.unknown_since,
+    ...lastCheck(row, newer.get(row.code)),
+  }));
+}
+
+interface LatestCheck {
+  code: string;
+  checked_at: number;
+  status: number;
+  http_status: number | null;
+  error: string | null;
+}
+
+/** The row's last check, or a newer stored one: the last-check columns are written behind the checks. */
+function lastCheck(
+  row: { last_checked_at: number | null; last_status: number | null; last_http_status: number | null; last_error: string | null },
+  newer: LatestCheck | undefined,
+): Pick<ProductStatusRow, 'lastCheckedAt' | 'lastStatus' | 'lastHttpStatus' | 'lastError'> {
+  if (newer !== undefined && (row.last_checked_at === null || newer.checked_at > row.last_checked_at)) {
+    return {
+      lastCheckedAt: newer.checked_at,
+      lastStatus: statusFromCode(newer.status),
+      lastHttpStatus: newer.http_status,
+      lastError: newer.error,
+    };
+  }
+  return {
     lastCheckedAt: row.last_checked_at,
     lastStatus: row.last_status === null ? null : statusFromCode(row.last_status),
     lastHttpStatus: row.last_http_status,
     lastError: row.last_error,
-    unknownSince: row.unknown_since,
-  }));
+  };
+}
+
+/**
+ * Each product's latest check among those its state row may not hold yet.
+ * The rollup maintainer writes a product's last-check columns with its
+ * rollups, so a newer check is one not folded yet, and those all lie after
+ * the fold state's `foldedThrough` less the slack (with no fold state, after
+ * the newest row's check less the slack). One pass over a short time slice
+ * of `checks`; SQLite takes the bare columns from the row with the max.
+ */
+async function newerChecks(
+  db: Kysely<DatabaseSchema>,
+  rows: readonly { last_checked_at: number | null }[],
+): Promise<Map<string, LatestCheck>> {
+  let since = (await readFoldState(db)).foldedThrough;
+  if (since === null)
+    for (const row of rows) if (row.last_checked_at !== null) since = Math.max(since ?? row.last_checked_at, row.last_checked_at);
+  const from = since === null ? Number.MIN_SAFE_INTEGER : since - UNFOLDED_SLACK_SECONDS;
+  const latest = await sql<LatestCheck>`
+    select p.code, max(c.checked_at) as checked_at, c.status,
+           case c.http_status when 0 then null else coalesce(c.http_status, 200) end as http_status,
+           e.text as error
+    from checks c
+    join products p on p.id = c.product_id
+    left join error_texts e on e.id = c.error_id
+    where c.checked_at > ${from}
+    group by c.product_id
+  `.execute(db);
+  return new Map(latest.rows.map((check) => [check.code, check]));
 }

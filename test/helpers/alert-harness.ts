@@ -139,6 +139,7 @@ ${this.options.alertingYaml}
       if (infoChanged) this.products.set(code, { ...product, name, img });
       this.recorder.record({
         productId: product.id,
+        previous: prev,
         observation: {
           productCode: code,
           status,

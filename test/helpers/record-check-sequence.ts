@@ -43,7 +43,7 @@ export async function recordCheckSequence(
     const prev = states.get(check.code) ?? INITIAL_PRODUCT_STATE;
     const { next, events } = transition(prev, check.status, check.at, options.confirmAfter ?? 2);
     states.set(check.code, next);
-    return { productId: ids.get(check.code) as number, observation: observation(check), next, events };
+    return { productId: ids.get(check.code) as number, observation: observation(check), previous: prev, next, events };
   });
   let index = 0;
   for (let k = 0; index < recorded.length; k++) {

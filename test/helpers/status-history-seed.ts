@@ -57,11 +57,13 @@ export async function seedHistory(db: Kysely<DatabaseSchema>, options: SeedOptio
   for (let t = options.from; t < options.to; t += options.intervalSeconds) {
     for (const entry of tracked) {
       const status = entry.product.statusAt?.(t) ?? 'Healthy';
-      const { next, events } = transition(entry.state, status, t, options.confirmAfter ?? 2);
+      const previous = entry.state;
+      const { next, events } = transition(previous, status, t, options.confirmAfter ?? 2);
       entry.state = next;
       batch.push({
         productId: entry.id,
         observation: observation(entry.product, status, t),
+        previous,
         next,
         events,
         ...(entry.named ? {} : { productInfo: { name: entry.product.name, img: null } }),

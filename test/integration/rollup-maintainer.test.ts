@@ -4,6 +4,7 @@ import { rebuildRollups } from '../../src/report/rebuild-rollups.js';
 import { RollupMaintainer } from '../../src/report/rollup-maintainer.js';
 import type { BatchExtension } from '../../src/store/check-batch-writer.js';
 import { loadRollupCursors, selectAllRollups } from '../../src/store/rollup-repository.js';
+import { queryProductStatus } from '../../src/store/status-query.js';
 import { recordCheckSequence, type ScriptedCheck } from '../helpers/record-check-sequence.js';
 import { createTempDatabase, type TempDatabase } from '../helpers/temp-database.js';
 
@@ -118,5 +119,35 @@ describe('RollupMaintainer', () => {
     await second.flush(temp.store.db);
     await expectEqualToRebuild();
     expect(await rowCount('rollup_cursor')).toBe(3);
+  });
+
+  it('writes a state row only when the state machine changes, the last-check columns behind, and status readers see the latest check all along', async () => {
+    const rollups = new RollupMaintainer({ coverageCapSeconds: CAP });
+    const storedLastCheck = async (code: string) =>
+      temp.store.db
+        .selectFrom('product_state as s')
+        .innerJoin('products as p', 'p.id', 's.product_id')
+        .select(['s.last_checked_at', 's.last_status', 's.last_http_status'])
+        .where('p.code', '=', code)
+        .executeTakeFirstOrThrow();
+    // Minute 0 starts a streak, minute 1 confirms Healthy (confirmAfter 2); minutes 2-9 change nothing.
+    await recordCheckSequence(temp.store.db, minutes(0, 10), { states, extensions: [rollups], batchSizes: [3] });
+    expect((await storedLastCheck('TNB')).last_checked_at).toBe(T0 + 60);
+    const tnb = async () => (await queryProductStatus(temp.store.db, ['TNB']))[0];
+    expect(await tnb()).toMatchObject({ state: 'Healthy', lastCheckedAt: T0 + 9 * 60, lastStatus: 'Healthy', lastHttpStatus: 200, lastError: null });
+
+    const failing: ScriptedCheck[] = [
+      { code: 'TNB', at: T0 + 600, status: 'Healthy' },
+      { code: 'ASTRO', at: T0 + 600, status: 'Unknown' },
+    ];
+    await recordCheckSequence(temp.store.db, failing, { states, extensions: [rollups], batchSizes: [2] });
+    expect(await tnb()).toMatchObject({ lastCheckedAt: T0 + 600 });
+    const [astro] = await queryProductStatus(temp.store.db, ['ASTRO']);
+    expect(astro).toMatchObject({ lastCheckedAt: T0 + 600, lastStatus: 'Unknown', lastHttpStatus: null, lastError: 'timeout after 10000 ms' });
+
+    await rollups.flush(temp.store.db);
+    expect(await storedLastCheck('TNB')).toEqual({ last_checked_at: T0 + 600, last_status: 1, last_http_status: 200 });
+    expect(await storedLastCheck('UNIFI')).toMatchObject({ last_checked_at: T0 + 9 * 60 });
+    expect(await tnb()).toMatchObject({ lastCheckedAt: T0 + 600 });
   });
 });

@@ -165,9 +165,10 @@ describe('a full disk', () => {
       let at = 1_700_000_000;
       const record = (code: string, status: CheckStatus, error: string | null = null) => {
         const id = products.get(code)?.id as number;
-        const { next, events } = transition(states.get(id) ?? INITIAL_PRODUCT_STATE, status, at, 2);
+        const previous = states.get(id) ?? INITIAL_PRODUCT_STATE;
+        const { next, events } = transition(previous, status, at, 2);
         states.set(id, next);
-        recorder.record({ productId: id, observation: observationOf(code, status, at, error), next, events });
+        recorder.record({ productId: id, observation: observationOf(code, status, at, error), previous, next, events });
       };
       for (let i = 0; i < 2; i++, at += 60) {
         record('TNB', 'Healthy');
