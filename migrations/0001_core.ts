@@ -115,12 +115,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sent_at', 'integer')
     .addColumn('last_error', 'text')
     .execute();
-  await db.schema
-    .createIndex('outbox_pending')
-    .on('outbox')
-    .column('next_attempt_at')
-    .where(sql.ref('state'), '=', 'pending')
-    .execute();
+  await db.schema.createIndex('outbox_pending').on('outbox').column('next_attempt_at').where(sql.ref('state'), '=', 'pending').execute();
 
   // Small key/value facts that must survive restarts (e.g. operator-alert state, last product-list refresh).
   await db.schema

@@ -1,4 +1,4 @@
-import { App, type CycleRecord } from '../app.js';
+import type { App, CycleRecord } from '../app.js';
 import { ConfigError } from '../config/config-error.js';
 import { type Config, loadConfig, resolveConfigPath } from '../config/load-config.js';
 import { isoFromSeconds } from '../shared/clock.js';
@@ -94,7 +94,10 @@ export async function runCheck(app: App, codes: readonly string[] | undefined, j
     await app.recorder.flush();
     app.outbox.wake();
     await app.outbox.idle();
-    const rows = await queryProductStatus(app.store.db, app.registry.list().map((product) => product.code));
+    const rows = await queryProductStatus(
+      app.store.db,
+      app.registry.list().map((product) => product.code),
+    );
     if (json) {
       process.stdout.write(`${JSON.stringify({ cycle: record.summary, products: rows.map(statusJson) }, null, 2)}\n`);
     } else {
@@ -167,7 +170,8 @@ export async function runMigrate(config: Config): Promise<number> {
 export function runConfigValidate(options: GlobalOptions): number {
   const config = loadCliConfig(options, true);
   const products = config.products === 'all' ? 'all (from /v2/product-list)' : `${config.products.length} (${config.products.join(', ')})`;
-  const channels = [config.alerting.slack ? 'slack' : null, config.alerting.email ? 'email' : null].filter(Boolean).join(', ') || 'console only';
+  const channels =
+    [config.alerting.slack ? 'slack' : null, config.alerting.email ? 'email' : null].filter(Boolean).join(', ') || 'console only';
   process.stdout.write(
     [
       `${config.source}: OK`,

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { App } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
-import type { DestinationStream } from 'pino';
 import { parseDuration } from '../shared/duration.js';
 import { createLogger } from '../shared/logger.js';
-import { createScrubber } from '../shared/secret-scrubber.js';
 import { packageRoot } from '../shared/package-root.js';
+import { createScrubber } from '../shared/secret-scrubber.js';
 import { startSimulator } from '../simulator/simulator-server.js';
-import { EXIT } from './exit-codes.js';
 import { runDaemon } from './commands.js';
+import { EXIT } from './exit-codes.js';
 
 /**
  * `npm run demo`: starts the built-in IIMMPACT simulator (the same fake the
@@ -57,7 +57,14 @@ export async function runDemo(options: { for?: string; database: string }): Prom
 async function readableDestination(): Promise<{ destination?: DestinationStream }> {
   try {
     const { default: pretty } = await import('pino-pretty');
-    return { destination: pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true }) };
+    return {
+      destination: pretty({
+        colorize: process.stdout.isTTY,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,service',
+        singleLine: true,
+      }),
+    };
   } catch {
     return {};
   }

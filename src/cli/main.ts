@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { App } from '../app.js';
-import { runCheck, runConfigValidate, runDaemon, runMigrate, runStatus, loadCliConfig, reportFailure, type GlobalOptions } from './commands.js';
+import {
+  type GlobalOptions,
+  loadCliConfig,
+  reportFailure,
+  runCheck,
+  runConfigValidate,
+  runDaemon,
+  runMigrate,
+  runStatus,
+} from './commands.js';
 import { runDemo } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { runPrune, runRollup } from './history-commands.js';

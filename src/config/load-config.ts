@@ -171,7 +171,7 @@ function findSecretPaths(input: Record<string, unknown>): string[] {
     const [head, ...rest] = pattern;
     if (node === null || typeof node !== 'object') return;
     if (head === '*') {
-      if (Array.isArray(node)) node.forEach((item, index) => walk(item, rest, joinPath(path, index)));
+      if (Array.isArray(node)) for (const [index, item] of node.entries()) walk(item, rest, joinPath(path, index));
       return;
     }
     walk((node as Record<string, unknown>)[head as string], rest, joinPath(path, head as string));
@@ -181,7 +181,9 @@ function findSecretPaths(input: Record<string, unknown>): string[] {
 }
 
 function isSecretPath(path: string): boolean {
-  return /^(api\.apiKey|api\.hmacSecret|alerting\.slack\.webhookUrl|alerting\.email\.smtpUrl|alerting\.routes\.\d+\.slack\.webhookUrl|http\.token)$/.test(path);
+  return /^(api\.apiKey|api\.hmacSecret|alerting\.slack\.webhookUrl|alerting\.email\.smtpUrl|alerting\.routes\.\d+\.slack\.webhookUrl|http\.token)$/.test(
+    path,
+  );
 }
 
 function suggestedVariable(path: string): string {

@@ -94,7 +94,10 @@ export const configSchema = z.object({
               /** Product codes or globs this route takes. */
               products: z.array(productPattern).min(1),
               slack: slackTarget.strict().optional(),
-              email: z.object({ to: z.array(emailAddress).min(1) }).strict().optional(),
+              email: z
+                .object({ to: z.array(emailAddress).min(1) })
+                .strict()
+                .optional(),
             })
             .strict(),
         )

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 import { type BatchExtension, type RecordedCheck, writeCheckBatch } from '../store/check-batch-writer.js';
 import type { DatabaseSchema } from '../store/schema-types.js';
 

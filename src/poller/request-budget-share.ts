@@ -4,8 +4,8 @@ import type { TokenBucket } from '../iimmpact/index.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { DatabaseSchema } from '../store/schema-types.js';
 import { releaseRequestLease, renewRequestLease } from '../store/request-lease-repository.js';
+import type { DatabaseSchema } from '../store/schema-types.js';
 
 const HEARTBEAT_MS = 1000;
 const LEASE_TTL_MS = 3500;
@@ -52,7 +52,10 @@ export class RequestBudgetShare {
     this.timer = setInterval(() => void this.renew(), HEARTBEAT_MS);
     this.timer.unref();
     if (others > 0) {
-      this.options.logger.info({ sharers: this.sharers, rate: this.rate }, 'sharing the IIMMPACT request budget with other netwatch processes');
+      this.options.logger.info(
+        { sharers: this.sharers, rate: this.rate },
+        'sharing the IIMMPACT request budget with other netwatch processes',
+      );
       await new Promise((resolve) => setTimeout(resolve, JOIN_WAIT_MS));
     }
   }

@@ -1,6 +1,6 @@
 import type { Observation } from '../domain/observation.js';
-import { transition } from '../domain/transition.js';
 import type { TransitionEvent } from '../domain/transition.js';
+import { transition } from '../domain/transition.js';
 import type { NetworkStatusSource } from '../iimmpact/index.js';
 import type { RecordedCheck } from '../store/check-batch-writer.js';
 import type { CheckRecorder } from './check-recorder.js';

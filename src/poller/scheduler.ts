@@ -40,7 +40,9 @@ export class Scheduler {
   tick(): Promise<void> {
     if (this.inFlight) {
       this.options.onOverrun?.();
-      this.options.logger.warn('previous cycle still running; skipping this tick (the schedule is too tight for the product count or the API is slow)');
+      this.options.logger.warn(
+        'previous cycle still running; skipping this tick (the schedule is too tight for the product count or the API is slow)',
+      );
       return this.inFlight;
     }
     const cycle = this.options

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { STATUS_CODE } from '../domain/status.js';
 import { selectOutagesOverlapping, sumOutagesInWindow } from '../store/outage-query.js';
 import { listProducts } from '../store/product-repository.js';
 import { readPrunedBefore } from '../store/retention.js';

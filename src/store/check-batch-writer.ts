@@ -29,6 +29,7 @@ export interface BatchExtension {
    * and outages are written. Returns how many alert events it inserted (if
    * any), so the outbox is woken after the commit.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an extension that inserts no alert events returns nothing.
   apply(trx: Transaction<DatabaseSchema>, batch: readonly RecordedCheck[]): Promise<void | number>;
   /**
    * True when this extension writes `product_state`'s last-check columns

@@ -9,7 +9,11 @@ export interface ProductRow {
 }
 
 /** Returns the id of every code, inserting unknown codes. Idempotent; throws on DB errors. */
-export async function ensureProducts(db: Kysely<DatabaseSchema>, codes: readonly string[], nowSeconds: number): Promise<Map<string, ProductRow>> {
+export async function ensureProducts(
+  db: Kysely<DatabaseSchema>,
+  codes: readonly string[],
+  nowSeconds: number,
+): Promise<Map<string, ProductRow>> {
   const unique = [...new Set(codes)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);

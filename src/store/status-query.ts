@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { type CheckStatus, type KnownStatus, statusFromCode } from '../domain/status.js';
 import { readFoldState, UNFOLDED_SLACK_SECONDS } from './rollup-repository.js';
-import { statusFromCode, type CheckStatus, type KnownStatus } from '../domain/status.js';
 import type { DatabaseSchema } from './schema-types.js';
 
 /** One product's current picture, as `netwatch status` and the HTTP API show it. Times are epoch seconds. */

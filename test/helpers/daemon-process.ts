@@ -67,7 +67,12 @@ export class DaemonProcess {
       if (found) return found;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new Error(`timed out waiting for a log line; last lines:\n${this.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr.join('')}`);
+        throw new Error(
+          `timed out waiting for a log line; last lines:\n${this.lines
+            .slice(-10)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}\nstderr: ${this.stderr.join('')}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(remaining, 250));

@@ -7,7 +7,6 @@ import { maxInWindow } from '../helpers/arrival-windows.js';
 const API_KEY = 'iimm_rate_test';
 const HMAC_SECRET = Buffer.from('rate-limit-test-secret').toString('base64');
 
-
 let sim: Simulator;
 
 beforeAll(async () => {

@@ -86,11 +86,27 @@ describe('netwatch run (end to end)', () => {
 
     const db = new Database(dbPath, { readonly: true });
     try {
-      const checks = db.prepare("select * from v_checks where product_code = 'TNB' order by checked_at").all() as Array<{ status: string; checked_at: string }>;
-      expect(checks.slice(0, 7).map((c) => c.status)).toEqual(['Healthy', 'Healthy', 'Interruption', 'Interruption', 'Interruption', 'Healthy', 'Healthy']);
+      const checks = db.prepare("select * from v_checks where product_code = 'TNB' order by checked_at").all() as Array<{
+        status: string;
+        checked_at: string;
+      }>;
+      expect(checks.slice(0, 7).map((c) => c.status)).toEqual([
+        'Healthy',
+        'Healthy',
+        'Interruption',
+        'Interruption',
+        'Interruption',
+        'Healthy',
+        'Healthy',
+      ]);
       for (const check of checks) expect(check.checked_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
-      const outages = db.prepare('select * from v_outages').all() as Array<{ product_code: string; started_at: string; ended_at: string; duration_s: number }>;
+      const outages = db.prepare('select * from v_outages').all() as Array<{
+        product_code: string;
+        started_at: string;
+        ended_at: string;
+        duration_s: number;
+      }>;
       expect(outages).toHaveLength(1);
       expect(outages[0]?.product_code).toBe('TNB');
       // started_at = the first Interruption check; ended_at = the first Healthy check after it.
@@ -108,7 +124,11 @@ describe('netwatch run (end to end)', () => {
       expect(astro[4]?.http_status).toBe(401);
       expect(astro[4]?.error).toMatch(/^auth failed: check IIMMPACT_API_KEY \/ HMAC secret/);
 
-      const names = db.prepare('select code, name, img from products order by code').all() as Array<{ code: string; name: string; img: string }>;
+      const names = db.prepare('select code, name, img from products order by code').all() as Array<{
+        code: string;
+        name: string;
+        img: string;
+      }>;
       expect(names.find((p) => p.code === 'TNB')?.name).toBe('Tenaga Nasional Berhad');
       const events = db.prepare('select kind from alert_events order by id').all() as Array<{ kind: string }>;
       expect(events.map((e) => e.kind)).toEqual(['interruption', 'recovery']);
@@ -138,10 +158,13 @@ describe('netwatch run (end to end)', () => {
 
     const db = new Database(dbPath, { readonly: true });
     try {
-      const outages = db.prepare("select started_at, ended_at from outages").all() as Array<{ started_at: number; ended_at: number | null }>;
+      const outages = db.prepare('select started_at, ended_at from outages').all() as Array<{
+        started_at: number;
+        ended_at: number | null;
+      }>;
       expect(outages).toHaveLength(1);
       expect(outages[0]?.ended_at).not.toBeNull();
-      const firstInterruption = db.prepare("select min(checked_at) as t from checks where status = 2").get() as { t: number };
+      const firstInterruption = db.prepare('select min(checked_at) as t from checks where status = 2').get() as { t: number };
       expect(outages[0]?.started_at).toBe(firstInterruption.t);
     } finally {
       db.close();

@@ -55,7 +55,9 @@ describe('daemon lifecycle', () => {
     const rejected = await daemon.waitFor((line) => line.msg.startsWith('config reload rejected'));
     expect(rejected.msg).toContain('products.1: expected a product code');
     const cyclesBefore = daemon.lines.filter((line) => line.msg === 'cycle finished').length;
-    await daemon.waitFor((line) => line.msg === 'cycle finished' && daemon.lines.filter((l) => l.msg === 'cycle finished').length > cyclesBefore + 1);
+    await daemon.waitFor(
+      (line) => line.msg === 'cycle finished' && daemon.lines.filter((l) => l.msg === 'cycle finished').length > cyclesBefore + 1,
+    );
     expect(simulator.requestCount('UNIFI')).toBe(0);
 
     writeFileSync(path, configYaml({ products: '[TNB, UNIFI]' }));

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createTempDir, DaemonProcess } from '../helpers/daemon-process.js';
 
 describe('npm run demo', () => {
-  it('runs the daemon against the simulator and shows the scripted ASTRO interruption, with no credentials', { timeout: 90_000 }, async () => {
+  it('runs the daemon against the simulator and shows the scripted ASTRO interruption, with no credentials', {
+    timeout: 90_000,
+  }, async () => {
     const database = join(createTempDir('netwatch-demo-'), 'demo.db');
     const demo = new DaemonProcess(['demo', '--for', '28s', '--database', database], {
       IIMMPACT_API_KEY: '',

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATOR_CREDENTIALS, type Simulator, startSimulator } from '../../src/simulator/simulator-server.js';
-import { createTempDir, DaemonProcess, writeConfig } from '../helpers/daemon-process.js';
 import { maxInWindow } from '../helpers/arrival-windows.js';
-
+import { createTempDir, DaemonProcess, writeConfig } from '../helpers/daemon-process.js';
 
 let simulator: Simulator;
 let dir: string;
@@ -40,7 +39,11 @@ http:
 `,
     );
     // Failures that are retried compete for the same tokens and make cycles overrun.
-    for (const code of ['TNB', 'UNIFI', 'ASTRO', 'MAXIS']) simulator.script(code, Array.from({ length: 6 }, () => ({ status: 503 })));
+    for (const code of ['TNB', 'UNIFI', 'ASTRO', 'MAXIS'])
+      simulator.script(
+        code,
+        Array.from({ length: 6 }, () => ({ status: 503 })),
+      );
 
     const daemon = new DaemonProcess(['run', '--config', configPath], env);
     processes.push(daemon);

@@ -134,7 +134,13 @@ describe('RollupMaintainer', () => {
     await recordCheckSequence(temp.store.db, minutes(0, 10), { states, extensions: [rollups], batchSizes: [3] });
     expect((await storedLastCheck('TNB')).last_checked_at).toBe(T0 + 60);
     const tnb = async () => (await queryProductStatus(temp.store.db, ['TNB']))[0];
-    expect(await tnb()).toMatchObject({ state: 'Healthy', lastCheckedAt: T0 + 9 * 60, lastStatus: 'Healthy', lastHttpStatus: 200, lastError: null });
+    expect(await tnb()).toMatchObject({
+      state: 'Healthy',
+      lastCheckedAt: T0 + 9 * 60,
+      lastStatus: 'Healthy',
+      lastHttpStatus: 200,
+      lastError: null,
+    });
 
     const failing: ScriptedCheck[] = [
       { code: 'TNB', at: T0 + 600, status: 'Healthy' },
@@ -143,7 +149,12 @@ describe('RollupMaintainer', () => {
     await recordCheckSequence(temp.store.db, failing, { states, extensions: [rollups], batchSizes: [2] });
     expect(await tnb()).toMatchObject({ lastCheckedAt: T0 + 600 });
     const [astro] = await queryProductStatus(temp.store.db, ['ASTRO']);
-    expect(astro).toMatchObject({ lastCheckedAt: T0 + 600, lastStatus: 'Unknown', lastHttpStatus: null, lastError: 'timeout after 10000 ms' });
+    expect(astro).toMatchObject({
+      lastCheckedAt: T0 + 600,
+      lastStatus: 'Unknown',
+      lastHttpStatus: null,
+      lastError: 'timeout after 10000 ms',
+    });
 
     await rollups.flush(temp.store.db);
     expect(await storedLastCheck('TNB')).toEqual({ last_checked_at: T0 + 600, last_status: 1, last_http_status: 200 });

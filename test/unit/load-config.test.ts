@@ -19,7 +19,10 @@ function problemsOf(text: string, extraEnv: Record<string, string> = {}): string
 describe('config loading', () => {
   it('accepts the shipped example and applies defaults', () => {
     const text = readFileSync('config/netwatch.example.yaml', 'utf8');
-    const config = parseConfigText(text, 'example', { env: { ...env, SLACK_WEBHOOK_URL: 'https://hooks.slack.test/T/B/x', SMTP_URL: 'smtp://u:p@127.0.0.1:2525' }, requireCredentials: true });
+    const config = parseConfigText(text, 'example', {
+      env: { ...env, SLACK_WEBHOOK_URL: 'https://hooks.slack.test/T/B/x', SMTP_URL: 'smtp://u:p@127.0.0.1:2525' },
+      requireCredentials: true,
+    });
     expect(config.api.apiKey).toBe('iimm_test_key_123');
     expect(config.alerting.groupWait).toBe(30_000);
     expect(config.alerting.remindEvery).toBe(3_600_000);
@@ -55,7 +58,9 @@ alerting: { groupWait: soon }
   });
 
   it('rejects an invalid cron expression', () => {
-    expect(problemsOf('products: [TNB]\nschedule: "61 * * * *"')).toEqual([expect.stringMatching(/^schedule: expected a node-cron expression/)]);
+    expect(problemsOf('products: [TNB]\nschedule: "61 * * * *"')).toEqual([
+      expect.stringMatching(/^schedule: expected a node-cron expression/),
+    ]);
   });
 
   it('refuses secrets written into the file', () => {
@@ -78,7 +83,9 @@ alerting: { groupWait: soon }
   it('refuses a product list that cannot fit the schedule at the request budget, with the numbers', () => {
     const codes = Array.from({ length: 1000 }, (_, i) => `P${i}`);
     const problems = problemsOf(`products: [${codes.join(',')}]\napi: { maxRequestsPerSecond: 10 }\nschedule: "*/1 * * * *"`);
-    expect(problems).toEqual([expect.stringMatching(/^products: 1000 products at 10 requests\/s need 100\.0 s per cycle.*every 60 s.*at most 480 products/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^products: 1000 products at 10 requests\/s need 100\.0 s per cycle.*every 60 s.*at most 480 products/),
+    ]);
   });
 
   it('caps a non-loopback API at 50 requests/s but lets a loopback simulator go faster', () => {
@@ -94,8 +101,12 @@ alerting: { groupWait: soon }
     expect(problemsOf('products: [TNB]\nhttp: { host: 0.0.0.0 }', { NETWATCH_HTTP_TOKEN: 'a-long-token' })).toEqual([]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax is under test.
   it('substitutes ${VAR} with typed scalars and fallbacks', () => {
-    const config = parseConfigText('products: [TNB]\nhttp: { port: "${PORT:-9999}" }\nlog:\n  level: ${LEVEL}', 'x', { env: { ...env, LEVEL: 'debug' } });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
+    const config = parseConfigText('products: [TNB]\nhttp: { port: "${PORT:-9999}" }\nlog:\n  level: ${LEVEL}', 'x', {
+      env: { ...env, LEVEL: 'debug' },
+    });
     expect(config.http.port).toBe(9999);
     expect(config.log.level).toBe('debug');
   });

@@ -74,22 +74,26 @@ describe('transition', () => {
 
   it('property: a change is confirmed exactly when confirmAfter consecutive known observations disagree', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom<CheckStatus>('Healthy', 'Interruption'), { maxLength: 200 }), fc.integer({ min: 1, max: 5 }), (statuses, confirmAfter) => {
-        // Brute force: walk the sequence with the definition, not the implementation.
-        let confirmed: CheckStatus | null = null;
-        let run_ = 0;
-        let last: CheckStatus | null = null;
-        const expected: string[] = [];
-        for (const status of statuses) {
-          run_ = status === last ? run_ + 1 : 1;
-          last = status;
-          if (status !== confirmed && run_ >= confirmAfter) {
-            expected.push(status === 'Interruption' ? 'outage_opened' : confirmed === null ? 'baseline_healthy' : 'outage_closed');
-            confirmed = status;
+      fc.property(
+        fc.array(fc.constantFrom<CheckStatus>('Healthy', 'Interruption'), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 5 }),
+        (statuses, confirmAfter) => {
+          // Brute force: walk the sequence with the definition, not the implementation.
+          let confirmed: CheckStatus | null = null;
+          let run_ = 0;
+          let last: CheckStatus | null = null;
+          const expected: string[] = [];
+          for (const status of statuses) {
+            run_ = status === last ? run_ + 1 : 1;
+            last = status;
+            if (status !== confirmed && run_ >= confirmAfter) {
+              expected.push(status === 'Interruption' ? 'outage_opened' : confirmed === null ? 'baseline_healthy' : 'outage_closed');
+              confirmed = status;
+            }
           }
-        }
-        expect(run(statuses, confirmAfter).events.map((e) => e.type)).toEqual(expected);
-      }),
+          expect(run(statuses, confirmAfter).events.map((e) => e.type)).toEqual(expected);
+        },
+      ),
     );
   });
 
