@@ -80,7 +80,8 @@ export interface UptimeReport {
 /**
  * The per-product summary for a window, from outages and rollups: whole
  * Malaysia days from `rollup_daily`, whole hours from `rollup_hourly`, and
- * raw checks only for a partial hour at an edge (at most an hour's worth).
+ * raw checks only for a partial hour at an edge and for the checks not
+ * folded into the rollups yet (each at most about an hour's worth).
  * Read-only. Throws ReportInputError for unknown codes or an empty window.
  */
 export async function buildReport(db: Kysely<DatabaseSchema>, options: BuildReportOptions): Promise<UptimeReport> {
