@@ -18,6 +18,7 @@ import {
   addTotals,
   type BucketTotals,
   type CheckPoint,
+  type ClassifyInput,
   classifySpans,
   countChecks,
   DEFAULT_COVERAGE_CAP_SECONDS,
@@ -204,17 +205,13 @@ async function addUnfoldedTails(
     (row) => row.productId,
   );
   for (const { productId, from, points, fresh } of tails) {
-    const sink = new HourlyTotals();
-    const intervals = (outages.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
-    classifySpans(
-      { checks: points, outages: intervals, from, to: range.to, capSeconds: cap, latestCheckAt: Number.POSITIVE_INFINITY },
-      sink,
+    addRawTotals(
+      totals,
+      productId,
+      { checks: points, outages: outageIntervals(outages.get(productId)), from, to: range.to, capSeconds: cap },
+      fresh,
+      range,
     );
-    countChecks(sink, fresh, range.from, range.to);
-    const sum = sink.total();
-    // Seconds inside outages come from the outage table, not from here.
-    sum.interruptionS = 0;
-    addTotals(totals.get(productId) as BucketTotals, sum);
   }
 }
 
@@ -230,30 +227,42 @@ async function addRawEdge(
   // One cap before: the check covering the edge's start. One cap after: whether a check follows.
   const raw = await selectChecksInRange(db, { from: edge.from - cap, to: edge.to + cap }, ids);
   const outages = groupBy(await selectOutagesOverlapping(db, edge, ids), (row) => row.productId);
-  const intervals = (productId: number): OutageInterval[] =>
-    (outages.get(productId) ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
   for (const [productId, checks] of groupBy(raw, (row: RawCheck) => row.productId)) {
     const points: CheckPoint[] = checks.map((check) => ({ at: check.at, status: check.status }));
-    const sink = new HourlyTotals();
-    classifySpans(
-      {
-        checks: points,
-        outages: intervals(productId),
-        from: edge.from,
-        to: edge.to,
-        capSeconds: cap,
-        // The last check read covers up to a cap after it, whether a later check exists (beyond the
-        // cap, since the read reaches a cap past the edge) or it is the product's latest (open span).
-        latestCheckAt: Number.POSITIVE_INFINITY,
-      },
-      sink,
+    addRawTotals(
+      totals,
+      productId,
+      { checks: points, outages: outageIntervals(outages.get(productId)), from: edge.from, to: edge.to, capSeconds: cap },
+      points,
+      edge,
     );
-    countChecks(sink, points, edge.from, edge.to);
-    const sum = sink.total();
-    // Seconds inside outages come from the outage table, not from here.
-    sum.interruptionS = 0;
-    addTotals(totals.get(productId) as BucketTotals, sum);
   }
+}
+
+/**
+ * Adds, from raw checks, the up-seconds `classifySpans` finds in `input`'s
+ * range and the checks of `counted` inside `countRange`. The last check given
+ * covers up to a cap after it: a later check is beyond that (reads reach a
+ * cap past their range) or there is none (the open span). Seconds inside
+ * outages are left out: downtime comes from the outage table.
+ */
+function addRawTotals(
+  totals: Map<number, BucketTotals>,
+  productId: number,
+  input: Omit<ClassifyInput, 'latestCheckAt'>,
+  counted: readonly CheckPoint[],
+  countRange: SecondsRange,
+): void {
+  const sink = new HourlyTotals();
+  classifySpans({ ...input, latestCheckAt: Number.POSITIVE_INFINITY }, sink);
+  countChecks(sink, counted, countRange.from, countRange.to);
+  const sum = sink.total();
+  sum.interruptionS = 0;
+  addTotals(totals.get(productId) as BucketTotals, sum);
+}
+
+function outageIntervals(rows: readonly { startedAt: number; endedAt: number | null }[] | undefined): OutageInterval[] {
+  return (rows ?? []).map((o) => ({ start: o.startedAt, end: o.endedAt ?? Number.POSITIVE_INFINITY }));
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
