@@ -5,6 +5,7 @@ import { type ProductState, sameProductState } from '../domain/product-state.js'
 import { STATUS_CODE } from '../domain/status.js';
 import type { TransitionEvent } from '../domain/transition.js';
 import { keepPrepared } from './database.js';
+import { storedHttpStatus } from './http-status-column.js';
 import type { DatabaseSchema } from './schema-types.js';
 import { productStateColumns } from './state-repository.js';
 
@@ -260,15 +261,6 @@ const STATE_COLUMNS = [
   'last_http_status',
   'last_error_id',
 ] as const;
-
-/**
- * `checks.http_status` as stored (see migrations/0001_core.ts): NULL for 200,
- * 0 for no response, else the status. Saves two of the ~25 bytes of a row.
- */
-function storedHttpStatus(httpStatus: number | null): number | null {
-  if (httpStatus === 200) return null;
-  return httpStatus ?? 0;
-}
 
 /** The largest chunk size that fits in `remaining` rows. */
 function chunkSize(remaining: number): number {

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ProductState } from '../domain/product-state.js';
 import { type KnownStatus, STATUS_CODE, statusFromCode } from '../domain/status.js';
+import { httpStatusFromStored } from './http-status-column.js';
 import type { DatabaseSchema, ProductStateTable } from './schema-types.js';
 
 /** Loads every product's persisted state machine memory, keyed by product id. */
@@ -44,12 +45,11 @@ export async function writeLastChecks(
 ): Promise<void> {
   for (let i = 0; i < latest.length; i += 5000) {
     const pairs = latest.slice(i, i + 5000).map((l) => [l.productId, l.checkedAt]);
-    // `checks.http_status` is stored compactly (NULL for 200, 0 for none); decoded as v_checks does.
     await sql`
       update product_state set
         last_checked_at = c.checked_at,
         last_status = c.status,
-        last_http_status = case c.http_status when 0 then null else coalesce(c.http_status, 200) end,
+        last_http_status = ${httpStatusFromStored('c.http_status')},
         last_error_id = c.error_id
       from json_each(${JSON.stringify(pairs)}) as w
       join checks as c on c.checked_at = w.value ->> 1 and c.product_id = w.value ->> 0

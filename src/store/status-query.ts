@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type CheckStatus, type KnownStatus, statusFromCode } from '../domain/status.js';
+import { httpStatusFromStored } from './http-status-column.js';
 import { readFoldState, UNFOLDED_SLACK_SECONDS } from './rollup-repository.js';
 import type { DatabaseSchema } from './schema-types.js';
 
@@ -99,7 +100,7 @@ async function newerChecks(
   const from = since === null ? Number.MIN_SAFE_INTEGER : since - UNFOLDED_SLACK_SECONDS;
   const latest = await sql<LatestCheck>`
     select p.code, max(c.checked_at) as checked_at, c.status,
-           case c.http_status when 0 then null else coalesce(c.http_status, 200) end as http_status,
+           ${httpStatusFromStored('c.http_status')} as http_status,
            e.text as error
     from checks c
     join products p on p.id = c.product_id
