@@ -279,12 +279,21 @@ export async function writeFoldState(db: Kysely<DatabaseSchema>, state: RollupFo
 }
 
 /**
+ * The earliest time a check not yet folded can have: `foldedThrough` less
+ * UNFOLDED_SLACK_SECONDS; with no fold state (a database written before it
+ * existed, where everything was folded at once), the newest of `folded`
+ * (times known to be folded) less the slack; with neither, any time.
+ */
+export function unfoldedSince(foldedThrough: number | null, folded: Iterable<number | null>): number {
+  let newest = foldedThrough;
+  if (newest === null) for (const at of folded) if (at !== null) newest = Math.max(newest ?? at, at);
+  return newest === null ? Number.MIN_SAFE_INTEGER : newest - UNFOLDED_SLACK_SECONDS;
+}
+
+/**
  * Raw checks the rollup tables do not contain yet: those after their
  * product's cursor (every check of a product without one), ordered by time
- * then product. They lie after `foldedThrough - UNFOLDED_SLACK_SECONDS`; with
- * no fold state (a database written before it existed, where everything was
- * folded at once) after the newest cursor less the slack, and with neither,
- * anywhere. `productIds` narrows the result.
+ * then product, from `unfoldedSince` on. `productIds` narrows the result.
  */
 export async function selectUnfoldedChecks(
   db: Kysely<DatabaseSchema>,
@@ -292,9 +301,10 @@ export async function selectUnfoldedChecks(
   foldedThrough: number | null,
   productIds?: readonly number[],
 ): Promise<RawCheck[]> {
-  let newest = foldedThrough;
-  if (newest === null) for (const cursor of cursors.values()) newest = Math.max(newest ?? cursor.lastCheckedAt, cursor.lastCheckedAt);
-  const from = newest === null ? Number.MIN_SAFE_INTEGER : newest - UNFOLDED_SLACK_SECONDS;
+  const from = unfoldedSince(
+    foldedThrough,
+    Array.from(cursors.values(), (cursor) => cursor.lastCheckedAt),
+  );
   const checks = await selectChecksInRange(db, { from, to: Number.MAX_SAFE_INTEGER }, productIds);
   return checks.filter((check) => check.at > (cursors.get(check.productId)?.lastCheckedAt ?? Number.NEGATIVE_INFINITY));
 }

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type CheckStatus, type KnownStatus, statusFromCode } from '../domain/status.js';
 import { httpStatusFromStored } from './http-status-column.js';
-import { readFoldState, UNFOLDED_SLACK_SECONDS } from './rollup-repository.js';
+import { readFoldState, unfoldedSince } from './rollup-repository.js';
 import type { DatabaseSchema } from './schema-types.js';
 
 /** One product's current picture, as `netwatch status` and the HTTP API show it. Times are epoch seconds. */
@@ -86,18 +86,18 @@ function lastCheck(
  * Each product's latest check among those its state row may not hold yet.
  * The rollup maintainer writes a product's last-check columns with its
  * rollups, so a newer check is one not folded yet, and those all lie after
- * the fold state's `foldedThrough` less the slack (with no fold state, after
- * the newest row's check less the slack). One pass over a short time slice
- * of `checks`; SQLite takes the bare columns from the row with the max.
+ * `unfoldedSince` (the rows' own checks are folded). One pass over a short
+ * time slice of `checks`; SQLite takes the bare columns from the row with
+ * the max.
  */
 async function newerChecks(
   db: Kysely<DatabaseSchema>,
   rows: readonly { last_checked_at: number | null }[],
 ): Promise<Map<string, LatestCheck>> {
-  let since = (await readFoldState(db)).foldedThrough;
-  if (since === null)
-    for (const row of rows) if (row.last_checked_at !== null) since = Math.max(since ?? row.last_checked_at, row.last_checked_at);
-  const from = since === null ? Number.MIN_SAFE_INTEGER : since - UNFOLDED_SLACK_SECONDS;
+  const from = unfoldedSince(
+    (await readFoldState(db)).foldedThrough,
+    rows.map((row) => row.last_checked_at),
+  );
   const latest = await sql<LatestCheck>`
     select p.code, max(c.checked_at) as checked_at, c.status,
            ${httpStatusFromStored('c.http_status')} as http_status,
