@@ -92,57 +92,42 @@ function writeInTransaction(
     const errorIds = await internErrorTexts(trx, batch);
     await updateProductInfo(trx, batch);
 
-    for (let offset = 0; offset < batch.length; ) {
-      const rows = chunkSize(batch.length - offset);
-      const params: unknown[] = [];
-      for (let i = offset; i < offset + rows; i++) {
-        const { productId, observation: o } = batch[i] as RecordedCheck;
-        const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
-        // Same column order as CHECK_COLUMNS below.
-        params.push(
-          o.checkedAt,
-          productId,
-          STATUS_CODE[o.status],
-          Math.max(0, Math.round(o.latencyMs)),
-          storedHttpStatus(o.httpStatus),
-          errorId,
-          o.sourceUpdatedAt,
-        );
-      }
-      await trx.executeQuery(CompiledQuery.raw(statements.insertChecks(rows), params));
-      offset += rows;
-    }
+    const errorIdOf = (o: Observation) => (o.error === null ? null : (errorIds.get(o.error) ?? null));
+    // Same column order as CHECK_COLUMNS below.
+    await executeInChunks(trx, batch, statements.insertChecks, (params, { productId, observation: o }) =>
+      params.push(
+        o.checkedAt,
+        productId,
+        STATUS_CODE[o.status],
+        Math.max(0, Math.round(o.latencyMs)),
+        storedHttpStatus(o.httpStatus),
+        errorIdOf(o),
+        o.sourceUpdatedAt,
+      ),
+    );
 
     // With an extension writing the last-check columns behind, a state row is written only when the
     // state machine's memory changed: in steady state that is none, and the row was the largest
     // single cost of a check (docs/performance.md).
     const lastChecksBehind = extensions.some((extension) => extension.writesLastChecks === true);
     const states = lastChecksBehind ? batch.filter((check) => !sameProductState(check.previous, check.next)) : batch;
-    for (let offset = 0; offset < states.length; ) {
-      const rows = chunkSize(states.length - offset);
-      const params: unknown[] = [];
-      for (let i = offset; i < offset + rows; i++) {
-        const { productId, observation: o, next } = states[i] as RecordedCheck;
-        const errorId = o.error === null ? null : (errorIds.get(o.error) ?? null);
-        const state = productStateColumns(next);
-        // Same column order as STATE_COLUMNS below.
-        params.push(
-          productId,
-          state.confirmed,
-          state.confirmed_since,
-          state.streak_status,
-          state.streak_count,
-          state.streak_started_at,
-          state.unknown_since,
-          o.checkedAt,
-          STATUS_CODE[o.status],
-          o.httpStatus,
-          errorId,
-        );
-      }
-      await trx.executeQuery(CompiledQuery.raw(statements.upsertStates(rows), params));
-      offset += rows;
-    }
+    // Same column order as STATE_COLUMNS below.
+    await executeInChunks(trx, states, statements.upsertStates, (params, { productId, observation: o, next }) => {
+      const state = productStateColumns(next);
+      params.push(
+        productId,
+        state.confirmed,
+        state.confirmed_since,
+        state.streak_status,
+        state.streak_count,
+        state.streak_started_at,
+        state.unknown_since,
+        o.checkedAt,
+        STATUS_CODE[o.status],
+        o.httpStatus,
+        errorIdOf(o),
+      );
+    });
 
     let alertEvents = 0;
     for (const check of batch) {
@@ -261,6 +246,26 @@ const STATE_COLUMNS = [
   'last_http_status',
   'last_error_id',
 ] as const;
+
+/**
+ * Runs one of the batch's multi-row statements over `checks`, in chunks of
+ * CHUNK_SIZES rows; `pushRow` appends one check's parameters in the
+ * statement's column order.
+ */
+async function executeInChunks(
+  trx: Transaction<DatabaseSchema>,
+  checks: readonly RecordedCheck[],
+  sqlFor: (rows: number) => string,
+  pushRow: (params: unknown[], check: RecordedCheck) => void,
+): Promise<void> {
+  for (let offset = 0; offset < checks.length; ) {
+    const rows = chunkSize(checks.length - offset);
+    const params: unknown[] = [];
+    for (let i = offset; i < offset + rows; i++) pushRow(params, checks[i] as RecordedCheck);
+    await trx.executeQuery(CompiledQuery.raw(sqlFor(rows), params));
+    offset += rows;
+  }
+}
 
 /** The largest chunk size that fits in `remaining` rows. */
 function chunkSize(remaining: number): number {
