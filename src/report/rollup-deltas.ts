@@ -15,15 +15,6 @@ export class ProductHourlyTotals {
     return totals;
   }
 
-  /** Adds every bucket of `other` into this. */
-  addAll(other: ProductHourlyTotals): this {
-    for (const [productId, totals] of other.products) {
-      const into = this.for(productId);
-      for (const [hour, bucket] of totals.hours) addTotals(into.bucket(hour), bucket);
-    }
-    return this;
-  }
-
   get size(): number {
     return this.products.size;
   }
